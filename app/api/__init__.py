@@ -1,0 +1,19 @@
+"""HTTP blueprints: each translates HTTP to a call and back, nothing more."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask
+
+# One module per area of CONTRACT §3-§5; each exposes `blueprint`.
+BLUEPRINT_MODULES = (
+    "app.api.health",
+    "app.api.policy",
+    "app.api.decisions",
+)
+
+
+def register_blueprints(app: Flask) -> None:
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(import_module(name).blueprint)

@@ -1,0 +1,107 @@
+"""API keys and the role table of CONTRACT §6.
+
+A key is shown once when it is made and stored only as its SHA-256 digest: the
+key itself is 32 random bytes, so a plain digest cannot be reversed by guessing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from flask import g, request
+from sqlalchemy import DateTime, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app import db
+from app.problems import Problem
+
+ROLES = ("crm", "manager", "compliance", "admin")
+KEY_PREFIX = "dg_"
+
+
+class ApiKey(db.Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    role: Mapped[str] = mapped_column(String(32))
+    manager_id: Mapped[str | None] = mapped_column(String(128))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_key(session: Session, role: str, name: str, manager_id: str | None = None) -> str:
+    """Store a new key and return it; the caller shows it once."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if role == "manager" and not manager_id:
+        raise ValueError("a manager key needs --manager-id")
+    if session.scalar(select(ApiKey).where(ApiKey.name == name)) is not None:
+        raise ValueError(f"a key named {name!r} exists already")
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    session.add(
+        ApiKey(
+            name=name,
+            role=role,
+            manager_id=manager_id,
+            key_hash=hash_key(key),
+            created_at=datetime.now(UTC),
+        )
+    )
+    session.commit()
+    return key
+
+
+def revoke_key(session: Session, name: str) -> bool:
+    key = session.scalar(select(ApiKey).where(ApiKey.name == name))
+    if key is None:
+        return False
+    if key.revoked_at is None:
+        key.revoked_at = datetime.now(UTC)
+        session.commit()
+    return True
+
+
+def find_key(session: Session, presented: str) -> ApiKey | None:
+    key = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(presented)))
+    if key is None or key.revoked_at is not None:
+        return None
+    return key
+
+
+def current_key() -> ApiKey:
+    return g.api_key
+
+
+def requires(*roles: str) -> Callable:
+    """Let the view run only for a valid key of one of `roles` (401 / 403 otherwise)."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _, presented = header.partition(" ")
+            if scheme.lower() != "bearer" or not presented.strip():
+                raise Problem(401, "An API key is required: Authorization: Bearer <key>.",
+                              headers={"WWW-Authenticate": "Bearer"})
+            key = find_key(db.session(), presented.strip())
+            if key is None:
+                raise Problem(401, "The API key is unknown or revoked.",
+                              headers={"WWW-Authenticate": "Bearer"})
+            if key.role not in roles:
+                raise Problem(403, f"A {key.role} key may not do this.")
+            g.api_key = key
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

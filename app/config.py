@@ -1,0 +1,37 @@
+"""Settings from the DEALGUARD_* environment variables, read in one place (CONTRACT §8)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEVELOPMENT_SECRET = "dealguard-development-secret-not-for-production"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///instance/dealguard.db"
+    policy_path: str = "policies/rules.yaml"
+    timezone: str = "Europe/Moscow"
+    secret_key: str = DEVELOPMENT_SECRET
+    max_body: int = 262144
+    environment: str = "development"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        environment = env.get("DEALGUARD_ENV", "development")
+        secret = env.get("DEALGUARD_SECRET_KEY")
+        if not secret:
+            if environment != "development":
+                raise RuntimeError("DEALGUARD_SECRET_KEY is required outside development")
+            secret = DEVELOPMENT_SECRET
+        return cls(
+            database_url=env.get("DEALGUARD_DATABASE_URL", cls.database_url),
+            policy_path=env.get("DEALGUARD_POLICY", cls.policy_path),
+            timezone=env.get("DEALGUARD_TIMEZONE", cls.timezone),
+            secret_key=secret,
+            max_body=int(env.get("DEALGUARD_MAX_BODY", cls.max_body)),
+            environment=environment,
+        )

@@ -1,0 +1,62 @@
+"""The database: one SQLAlchemy engine per application, one session per request."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+
+class Base(DeclarativeBase):
+    """Every table of dealguard; Alembic migrations mirror these models."""
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        _ensure_sqlite_dir(url)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            # WAL lets readers work while a worker writes; synchronous=FULL keeps a
+            # committed decision on disk if the machine loses power.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        directory = os.path.dirname(os.path.abspath(path))
+        os.makedirs(directory, exist_ok=True)
+
+
+def init_app(app: Flask, url: str) -> None:
+    engine = make_engine(url)
+    app.extensions["dealguard.engine"] = engine
+    app.extensions["dealguard.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+
+    @app.teardown_appcontext
+    def _close_session(_exc) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def session() -> Session:
+    """The session of the current request (or app context)."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["dealguard.sessionmaker"]()
+    return g.db_session
+
+
+def engine() -> Engine:
+    return current_app.extensions["dealguard.engine"]

@@ -1,0 +1,99 @@
+"""RFC 9457 problem+json errors: the one shape every error of the API takes (CONTRACT §4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, json
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_TYPES = {
+    400: "bad-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "unprocessable-entity",
+    500: "internal-error",
+    503: "service-unavailable",
+}
+
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable entity",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """Raise from any view to answer with a problem+json document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        errors: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors or {}
+        self.headers = headers or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        return problem_body(self.status, self.detail, self.errors)
+
+
+def problem_body(status: int, detail: str, errors: dict | None = None) -> dict[str, Any]:
+    return {
+        "type": f"https://dealguard.dev/problems/{PROBLEM_TYPES.get(status, 'error')}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "errors": errors or {},
+    }
+
+
+def problem_response(
+    status: int, detail: str, errors: dict | None = None, headers: dict | None = None
+) -> Response:
+    response = Response(
+        json.dumps(problem_body(status, detail, errors)),
+        status=status,
+        mimetype="application/problem+json",
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(Problem)
+    def _problem(error: Problem) -> Response:
+        return problem_response(error.status, error.detail, error.errors, error.headers)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Response:
+        status = error.code or 500
+        headers = {}
+        if status == 405 and error.valid_methods:
+            headers["Allow"] = ", ".join(error.valid_methods)
+        return problem_response(status, error.description or TITLES.get(status, "Error"), None, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        # Never a traceback in the body; the log line keeps the type only (no request data).
+        app.logger.exception("unhandled %s", type(error).__name__)
+        return problem_response(500, "The server could not handle this request.")

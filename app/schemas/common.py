@@ -1,0 +1,50 @@
+"""Fields every decision request shares (CONTRACT §3)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from app.schemas.strict import IsoDateOrDateTime, StrictBoolean
+
+ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
+ACTOR_ROLES = ("manager", "head_of_sales", "commercial_director", "cfo", "compliance_officer")
+SEGMENTS = ("retail", "wholesale", "key_account")
+
+Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=128), **kw)  # noqa: E731
+Text = lambda **kw: fields.String(validate=validate.Length(max=2000), **kw)  # noqa: E731
+
+
+class ActorSchema(Schema):
+    id = Id(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ACTOR_ROLES))
+
+
+class ClientSchema(Schema):
+    id = Id(required=True)
+    segment = fields.String(validate=validate.OneOf(SEGMENTS))
+    is_new = StrictBoolean(load_default=False)
+    owner_id = Id(allow_none=True)
+    needs = fields.List(Text(), load_default=list, validate=validate.Length(max=200))
+    # Confidential (CONTRACT §7): masked in the log, never in a log line.
+    name = Text(allow_none=True)
+    email = Text(allow_none=True)
+    phone = Text(allow_none=True)
+    tax_id = Text(allow_none=True)
+
+
+class ApprovalSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(ACTOR_ROLES))
+    by = Id(required=True)
+
+
+class RequestSchema(Schema):
+    """The fields common to every action; each action's schema adds its own objects."""
+
+    action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
+    request_id = fields.String(validate=validate.Length(min=1, max=128))
+    as_of = IsoDateOrDateTime()
+    actor = fields.Nested(ActorSchema, required=True)
+    client = fields.Nested(ClientSchema, required=True)
+    approvals = fields.List(
+        fields.Nested(ApprovalSchema), load_default=list, validate=validate.Length(max=20)
+    )
