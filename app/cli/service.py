@@ -1,0 +1,3 @@
+"""Commands of this area; filled in by its issue."""
+
+commands: list = []
