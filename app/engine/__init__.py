@@ -2,7 +2,7 @@
 
     from app.engine import load_policy
     policy = load_policy("policies/rules.yaml")   # validates; raises PolicyError
-    decision = policy.decide(request_dict)         # outcome, required_approvals, reasons, obligations
+    decision = policy.decide(request_dict)  # outcome, required_approvals, reasons, obligations
 
 The engine knows nothing of Flask or SQL: it validates, derives facts, asks
 durable_rules which rules match, and combines them.

@@ -16,6 +16,8 @@ from app.schemas.claim import ClaimRequestSchema
 from app.schemas.common import ACTIONS
 from app.schemas.disclosure import DisclosureRequestSchema
 from app.schemas.discount import DiscountRequestSchema
+from app.schemas.offer import OfferRequestSchema
+from app.schemas.shipment import ShipmentRequestSchema
 from app.schemas.strict import (
     IsoDate,
     IsoDateOrDateTime,
@@ -23,8 +25,6 @@ from app.schemas.strict import (
     StrictDecimal,
     StrictInteger,
 )
-from app.schemas.offer import OfferRequestSchema
-from app.schemas.shipment import ShipmentRequestSchema
 
 # Built once: constructing a marshmallow schema per request costs more than evaluating it.
 REQUEST_SCHEMAS: dict[str, Schema] = {

@@ -32,7 +32,9 @@ class OfferTermsSchema(Schema):
         fields.Nested(CustomTermSchema), load_default=list, validate=validate.Length(max=100)
     )
     items = fields.List(
-        fields.Nested(OfferItemSchema), required=True, validate=validate.Length(min=1, max=MAX_ITEMS)
+        fields.Nested(OfferItemSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_ITEMS),
     )
 
 

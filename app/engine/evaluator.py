@@ -1,0 +1,121 @@
+"""Facts -> the rules that matched. The only module that talks to durable_rules.
+
+What durable_rules does, and how this module lives with it (see
+shared/notes/durable-rules.md, each point proven in tests/engine/test_evaluator.py):
+
+- `post()` sends an event that only the first matching rule consumes: we assert
+  facts instead, which every matching rule sees, and retract them afterwards so
+  nothing stays in the engine between decisions (memory stays flat).
+- Its Python `Host` runs timer threads that execute other callers' actions: we
+  never create one and drive the C module directly; it returns the names of the
+  rules that fired, with no Python callbacks.
+- Its C calls are not thread-safe on one ruleset: each ruleset has a lock.
+- Its parser rejects `1e-05`, NaN and Infinity: numbers are written here in
+  fixed-point notation (the schemas refuse NaN and Infinity before).
+- `id` and `sid` are its own fields: a fact's `id` is our index, and all facts
+  live in the one state "0", emptied after each decision.
+- A rule with k true `$or` branches fires k times: hits are a set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from decimal import Decimal
+from typing import Any
+
+import durable_rules_engine as engine
+
+STATE = "0"
+_names = itertools.count()
+
+
+class EngineError(RuntimeError):
+    """durable_rules refused a ruleset or a fact."""
+
+
+def to_json(value: Any) -> str:
+    """JSON as durable_rules' parser reads it: no exponents, no NaN, raw UTF-8."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float | Decimal):
+        return _fixed(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{" + ",".join(
+            json.dumps(str(k), ensure_ascii=False) + ":" + to_json(v) for k, v in value.items()
+        ) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(to_json(v) for v in value) + "]"
+    raise TypeError(f"cannot send {type(value).__name__} to the rule engine")
+
+
+def _fixed(number: float | Decimal) -> str:
+    decimal = number if isinstance(number, Decimal) else Decimal(repr(number))
+    if not decimal.is_finite():
+        raise ValueError("the rule engine cannot compare NaN or Infinity")
+    text = format(decimal, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
+
+
+class CompiledRuleset:
+    """One durable_rules ruleset, used by one thread at a time."""
+
+    def __init__(self, label: str, definition: dict[str, Any]) -> None:
+        self.empty = not definition
+        self._lock = threading.Lock()
+        self._handle = None
+        if not self.empty:
+            # A registered name cannot be registered again: a counter keeps every
+            # loaded version apart, so two policies run side by side.
+            name = f"{label}#{next(_names)}"
+            try:
+                self._handle = engine.create_ruleset(name, to_json(definition))
+            except engine.error as error:
+                raise EngineError(f"durable_rules refused ruleset {label}: {error}") from None
+
+    def matches(self, documents: list[dict[str, Any]]) -> set[tuple[str, int]]:
+        """(durable rule name, document index) for every rule each document satisfies."""
+        if self.empty or not documents:
+            return set()
+        facts = [{"sid": STATE, "id": index, **doc} for index, doc in enumerate(documents)]
+        payload = to_json(facts)
+        hits: set[tuple[str, int]] = set()
+        with self._lock:
+            try:
+                engine.assert_facts(self._handle, payload)
+                self._drain(hits)
+            finally:
+                # Retract even after an error: a fact left behind would fire for the next caller.
+                try:
+                    engine.retract_facts(self._handle, payload)
+                except engine.error:
+                    pass
+                self._drain(set())
+        return hits
+
+    def _drain(self, hits: set[tuple[str, int]]) -> None:
+        result = engine.start_action(self._handle)
+        while result:
+            _state, message, state_handle = result
+            self._collect(message, hits)
+            following = engine.complete_and_start_action(self._handle, state_handle)
+            while following:
+                self._collect(following, hits)
+                following = engine.complete_and_start_action(self._handle, state_handle)
+            result = engine.start_action(self._handle)
+
+    @staticmethod
+    def _collect(message: str, hits: set[tuple[str, int]]) -> None:
+        for rule_name, frame in json.loads(message).items():
+            hits.add((rule_name, int(frame["m"]["id"])))

@@ -1,0 +1,120 @@
+"""The policy model: what rules.yaml says, as plain typed objects.
+
+The loader builds it (and checks it), the compiler turns it into durable_rules
+rulesets, and the combination reads outcomes, approvers and messages from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PRINCIPLES = (
+    "no-empty-promises",
+    "pricing-policy",
+    "prepayment",
+    "claims",
+    "confidentiality",
+    "real-need",
+)
+OUTCOMES = ("allow", "require_approval", "deny")
+APPROVERS = ("head_of_sales", "commercial_director", "cfo", "compliance_officer")
+# Contract §7: always masked in the log, whatever the policy adds.
+CONTRACT_CONFIDENTIAL = (
+    "client.name",
+    "client.email",
+    "client.phone",
+    "client.tax_id",
+    "disclosure.purpose",
+)
+COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+
+
+@dataclass(frozen=True)
+class Operand:
+    """The right-hand side of a comparison."""
+
+    kind: str  # literal, param, table, field
+    value: Any = None  # the literal, the parameter name, the table name or the field path
+    column: str | None = None  # for tables
+
+
+@dataclass(frozen=True)
+class Compare:
+    field: str
+    op: str
+    operand: Operand
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+Condition = Compare | AllOf | AnyOf | Not
+
+
+@dataclass(frozen=True)
+class Case:
+    when: Condition
+    outcome: str
+    approver: str | None
+    message: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Obligation:
+    type: str
+    value: Operand
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    principle: str
+    actions: tuple[str, ...]
+    description: str
+    per_line: bool
+    cases: tuple[Case, ...]
+    obligations: tuple[Obligation, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    row_key: str
+    columns: tuple[str, ...]
+    rows: dict[str, tuple[Any, ...]]
+    description: str = ""
+
+    def cell(self, row: str, column: str) -> Any:
+        return self.rows[row][self.columns.index(column)]
+
+
+@dataclass(frozen=True)
+class PolicyModel:
+    name: str
+    version: str
+    currency: str
+    principles: dict[str, str]
+    confidential: tuple[str, ...]
+    parameters: dict[str, Any]
+    tables: dict[str, Table]
+    rules: tuple[Rule, ...]
+    lines: dict[str, int] = field(default_factory=dict)  # "parameters.x" -> line, for errors
+
+    def rules_for(self, action: str) -> list[Rule]:
+        return [rule for rule in self.rules if action in rule.actions]

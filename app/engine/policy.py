@@ -1,0 +1,180 @@
+"""A loaded policy: validate a request, derive its facts, match, combine (CONTRACT §9)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from app.engine.combine import combine
+from app.engine.compiler import SCOPE_FIELD, compile_action
+from app.engine.evaluator import CompiledRuleset
+from app.engine.facts import ClaimLookup, Facts, business_date, derive
+from app.engine.model import AllOf, AnyOf, Compare, Condition, Not, PolicyModel, Rule
+from app.schemas import ACTIONS, validate_request
+
+
+@dataclass
+class Evaluation:
+    """One decision before it is logged: what was asked, what was compared, what follows."""
+
+    action: str
+    request: dict[str, Any]
+    as_of: str
+    facts: list[dict[str, Any]]
+    outcome: str
+    required_approvals: list[str]
+    reasons: list[dict[str, Any]]
+    obligations: list[dict[str, Any]]
+    duration_ms: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "required_approvals": self.required_approvals,
+            "reasons": self.reasons,
+            "obligations": self.obligations,
+        }
+
+
+@dataclass(frozen=True)
+class _ActionProgram:
+    """The compiled ruleset of one action and how to read its hits back."""
+
+    ruleset: CompiledRuleset
+    fields: frozenset[str]  # the fact fields its rules read: nothing else is sent
+
+
+class Policy:
+    def __init__(self, model: PolicyModel, sha256: str) -> None:
+        self.model = model
+        self.sha256 = sha256
+        self.loaded_at = datetime.now(UTC)
+        self._programs = {
+            action: _ActionProgram(
+                CompiledRuleset(f"{model.name}@{sha256[:12]}/{action}",
+                                compile_action(model, action)),
+                frozenset(_fields_read(model, action)),
+            )
+            for action in ACTIONS
+        }
+
+    # -- what the policy is
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @property
+    def confidential_fields(self) -> tuple[str, ...]:
+        return self.model.confidential
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.model.rules
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "sha256": self.sha256,
+            "loaded_at": self.loaded_at.isoformat().replace("+00:00", "Z"),
+            "principles": self.model.principles,
+            "rules": [
+                {"id": r.id, "principle": r.principle, "actions": list(r.actions),
+                 "description": r.description}
+                for r in self.model.rules
+            ],
+        }
+
+    # -- deciding
+    def decide(self, request: dict[str, Any], claims: ClaimLookup | None = None,
+               timezone: str = "Europe/Moscow") -> dict[str, Any]:
+        """Validate and decide one request; raise InvalidRequest with field errors."""
+        return self.evaluate(request, claims=claims, timezone=timezone).as_dict()
+
+    def evaluate(self, request: dict[str, Any], claims: ClaimLookup | None = None,
+                 timezone: str = "Europe/Moscow") -> Evaluation:
+        started = time.perf_counter()
+        valid = validate_request(request, currency=self.model.currency)
+        action = valid["action"]
+        as_of = business_date(valid.get("as_of"), timezone)
+        facts = derive(action, valid, as_of, claims)
+        decision = self._judge(action, facts, valid)
+        return Evaluation(
+            action=action,
+            request=request,
+            as_of=as_of.isoformat(),
+            facts=[_loggable(facts.request)] + [_loggable(line) for line in facts.lines],
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            **decision,
+        )
+
+    def _judge(self, action: str, facts: Facts, valid: dict[str, Any]) -> dict[str, Any]:
+        program = self._programs[action]
+        documents = [facts.request, *facts.lines]
+        sent = [
+            _project(doc, program.fields, "request" if index == 0 else "line")
+            for index, doc in enumerate(documents)
+        ]
+        hits = program.ruleset.matches(sent)
+        # Per rule and fact, the first case that matched decides.
+        deciding: dict[tuple[int, int], int] = {}
+        for name, doc_index in hits:
+            rule_index, case_index = (int(part) for part in name.split("."))
+            key = (rule_index, doc_index)
+            if key not in deciding or case_index < deciding[key]:
+                deciding[key] = case_index
+        matched = [
+            (rule_index, rule := self.model.rules[rule_index], rule.cases[case_index],
+             documents[doc_index])
+            for (rule_index, doc_index), case_index in sorted(deciding.items())
+        ]
+        given = [valid["actor"]["role"], *(a["role"] for a in valid["approvals"])]
+        return combine(self.model, matched, given)
+
+
+def _project(doc: dict[str, Any], fields: frozenset[str], scope: str) -> dict[str, Any]:
+    # A missing value is left out, not sent as null: every comparison with a missing
+    # field is false, which is what "margin below the floor" means when no cost is known.
+    projected = {name: doc[name] for name in fields if doc.get(name) is not None}
+    projected[SCOPE_FIELD] = scope
+    return projected
+
+
+def _fields_read(model: PolicyModel, action: str) -> set[str]:
+    names: set[str] = set()
+    for rule in model.rules_for(action):
+        for case in rule.cases:
+            _collect_fields(case.when, model, names)
+    return names
+
+
+def _collect_fields(condition: Condition, model: PolicyModel, names: set[str]) -> None:
+    if isinstance(condition, Not):
+        _collect_fields(condition.item, model, names)
+    elif isinstance(condition, AllOf | AnyOf):
+        for item in condition.items:
+            _collect_fields(item, model, names)
+    elif isinstance(condition, Compare):
+        names.add(condition.field)
+        if condition.operand.kind == "field":
+            names.add(condition.operand.value)
+        elif condition.operand.kind == "table":
+            names.add(model.tables[condition.operand.value].row_key)
+
+
+def _loggable(fact: dict[str, Any]) -> dict[str, Any]:
+    return {name: _json_number(value) for name, value in fact.items()}
+
+
+def _json_number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value

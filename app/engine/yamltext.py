@@ -1,0 +1,66 @@
+"""YAML text -> plain data plus the line of every value, so errors can point at the text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+# Only its tag constructors are used (ints, floats, booleans, dates of scalar nodes).
+_CONSTRUCTOR = yaml.SafeLoader("")
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def parse_with_lines(text: str) -> tuple[Any, dict[str, int]]:
+    """Parse YAML safely; return the data and {dotted path: 1-based line}.
+
+    Raises YamlProblem for malformed YAML and duplicate mapping keys (which plain
+    PyYAML would silently resolve to the last one).
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise YamlProblem(line, f"invalid YAML: {error.problem or error}") from None
+    except yaml.YAMLError as error:
+        raise YamlProblem(None, f"invalid YAML: {error}") from None
+    lines: dict[str, int] = {}
+    if node is None:
+        return None, lines
+    return _convert(node, "", lines), lines
+
+
+def _convert(node: yaml.Node, path: str, lines: dict[str, int]) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _scalar(key_node)
+            if not isinstance(key, str | int | float | bool) or key is None:
+                raise YamlProblem(key_node.start_mark.line + 1, "a key must be a plain value")
+            key = str(key)
+            if key in result:
+                raise YamlProblem(key_node.start_mark.line + 1, f"duplicate key {key!r}")
+            child = f"{path}.{key}" if path else key
+            result[key] = _convert(value_node, child, lines)
+            lines[child] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(item, f"{path}.{index}" if path else str(index), lines)
+            for index, item in enumerate(node.value)
+        ]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        return node
+    return _CONSTRUCTOR.construct_object(node, deep=True)
