@@ -1,3 +1,117 @@
-"""Commands of this area; filled in by its issue."""
+"""`dealguard check`, `dealguard policy lint` and `dealguard policy test` (CONTRACT §8).
 
-commands: list = []
+All three work offline on the policy file: they need no database and log nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from app.config import Settings
+from app.engine import InvalidRequest, PolicyError, load_policy
+from app.engine.casefile import run_file
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _load_or_exit(path: str):
+    try:
+        return load_policy(path)
+    except PolicyError as error:
+        for problem in error.problems:
+            click.echo(problem.format(error.filename), err=True)
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("source", default="-")
+@click.option("--policy", "policy_path", default=None, help="rules.yaml (default: DEALGUARD_POLICY)")
+def check(source: str, policy_path: str | None) -> None:
+    """Decide one request (a JSON file, or - for standard input) offline; log nothing."""
+    settings = _settings()
+    policy = _load_or_exit(policy_path or settings.policy_path)
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        request = json.loads(text, parse_float=_decimal)
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot read a JSON request from {source}: {error}") from None
+    try:
+        evaluation = policy.evaluate(request, timezone=settings.timezone)
+    except InvalidRequest as error:
+        click.echo(json.dumps({"errors": error.errors}, indent=2, ensure_ascii=False))
+        sys.exit(2)
+    decision = {"action": evaluation.action, **evaluation.as_dict(),
+                "policy": {"name": policy.name, "version": policy.version,
+                           "sha256": policy.sha256},
+                "as_of": evaluation.as_of}
+    click.echo(json.dumps(decision, indent=2, ensure_ascii=False))
+
+
+def _decimal(text: str):
+    from decimal import Decimal
+
+    return Decimal(text)
+
+
+@click.group("policy")
+def policy_group() -> None:
+    """Check and test the policy file."""
+
+
+@policy_group.command("lint")
+@click.argument("file", required=False)
+def lint(file: str | None) -> None:
+    """Print file:line: message for each problem of FILE; exit 1 if any."""
+    path = file or _settings().policy_path
+    try:
+        policy = load_policy(path)
+    except PolicyError as error:
+        for problem in error.problems:
+            click.echo(problem.format(path))
+        sys.exit(1)
+    click.echo(f"{path}: ok, {len(policy.rules)} rules, version {policy.version}")
+
+
+@policy_group.command("test")
+@click.argument("directory", required=False)
+@click.option("--policy", "policy_path", default=None, help="rules.yaml (default: DEALGUARD_POLICY)")
+@click.option("--coverage", is_flag=True, help="Name the rules that no case reached.")
+def test(directory: str | None, policy_path: str | None, coverage: bool) -> None:
+    """Run the YAML cases in DIRECTORY (default policies/tests); end with N passed, N failed."""
+    settings = _settings()
+    policy_file = policy_path or settings.policy_path
+    policy = _load_or_exit(policy_file)
+    folder = Path(directory or Path(policy_file).parent / "tests")
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not files:
+        raise click.ClickException(f"no case files (*.yaml) in {folder}")
+    passed = failed = 0
+    reached: set[str] = set()
+    for file in files:
+        for result in run_file(policy, file, settings.timezone):
+            reached |= result.rules
+            if result.passed:
+                passed += 1
+                continue
+            failed += 1
+            click.echo(f"FAIL {result.file}: {result.name}")
+            for failure in result.failures:
+                click.echo(f"     {failure}")
+    if coverage:
+        missing = [rule.id for rule in policy.rules if rule.id not in reached]
+        total = len(policy.rules)
+        click.echo(f"coverage: {total - len(missing)} of {total} rules reached")
+        for rule_id in missing:
+            click.echo(f"  not reached: {rule_id}")
+    click.echo(f"{passed} passed, {failed} failed")
+    if failed or (coverage and missing):
+        sys.exit(1)
+
+
+commands = [check, policy_group]
