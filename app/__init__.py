@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
 
 from app import db
 from app.config import Settings
+from app.policy_holder import PolicyHolder
 from app.problems import register_error_handlers
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask(__name__, instance_relative_config=False)
     app.config["SETTINGS"] = settings
+    # Werkzeug answers 413 as soon as a body over the limit is read (CONTRACT §4).
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.config["SECRET_KEY"] = settings.secret_key
     app.json.sort_keys = False
@@ -21,7 +27,23 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app, settings.database_url)
     register_error_handlers(app)
 
+    holder = PolicyHolder(resolve_policy_path(settings.policy_path), db_engine(app))
+    holder.start()
+    app.extensions["dealguard.policy"] = holder
+
     from app.api import register_blueprints
 
     register_blueprints(app)
     return app
+
+
+def db_engine(app: Flask):
+    return app.extensions["dealguard.engine"]
+
+
+def resolve_policy_path(path: str) -> str:
+    """A relative policy path is read from the working directory, else from the checkout."""
+    if os.path.isabs(path) or os.path.exists(path):
+        return path
+    candidate = os.path.join(REPO_ROOT, path)
+    return candidate if os.path.exists(candidate) else path

@@ -1,0 +1,68 @@
+"""POST /v1/decisions and /v1/decisions/batch (CONTRACT §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app
+
+from app import db
+from app.api.body import object_body
+from app.api.respond import json_response
+from app.auth import current_key, requires
+from app.decision_service import Caller, Context, decide
+from app.problems import Problem
+
+blueprint = Blueprint("decisions", __name__)
+
+DECIDERS = ("crm", "manager", "admin")
+MAX_BATCH = 100
+
+
+def _context() -> Context:
+    settings = current_app.config["SETTINGS"]
+    return Context(
+        engine=db.engine(),
+        holder=current_app.extensions["dealguard.policy"],
+        secret=settings.secret_key,
+        timezone=settings.timezone,
+    )
+
+
+def _caller() -> Caller:
+    key = current_key()
+    return Caller(key_name=key.name, role=key.role, manager_id=key.manager_id)
+
+
+@blueprint.post("/v1/decisions")
+@requires(*DECIDERS)
+def create_decision() -> Response:
+    body = object_body()
+    return json_response(decide(_context(), body, _caller()))
+
+
+@blueprint.post("/v1/decisions/batch")
+@requires(*DECIDERS)
+def create_batch() -> Response:
+    body = object_body()
+    requests = body.get("requests")
+    if not isinstance(requests, list):
+        raise Problem(422, "The body must be {\"requests\": [...]}.",
+                      {"requests": ["Must be a list of decision requests."]})
+    if len(requests) > MAX_BATCH:
+        raise Problem(422, f"At most {MAX_BATCH} requests per batch.",
+                      {"requests": [f"Longer than {MAX_BATCH}."]})
+    context, caller = _context(), _caller()
+    answers: list[dict[str, Any]] = []
+    unavailable = 0
+    for item in requests:
+        try:
+            answers.append(decide(context, item, caller))
+        except Problem as problem:
+            # An invalid item is answered in place; the others are still decided.
+            answers.append(problem.to_dict())
+            unavailable += problem.status == 503
+    if requests and unavailable == len(requests):
+        raise Problem(503, "The decision log cannot be written; no decision was made.",
+                      headers={"Retry-After": "5"})
+    return json_response({"decisions": answers})

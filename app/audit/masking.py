@@ -1,0 +1,101 @@
+"""Confidential fields (CONTRACT §7): kept in the log only as "hmac:" + 16 hex digits.
+
+The same value always gives the same token under one secret, so compliance can
+see that two decisions concern the same person without seeing who.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+from collections.abc import Iterable
+from typing import Any
+
+from app.audit.canonical import dumps
+
+PREFIX = "hmac:"
+# Clear values at least this long are also cut out of free text (rule messages,
+# facts); shorter ones would match by accident everywhere, so they are only
+# replaced where a whole string equals them.
+MIN_SUBSTRING = 4
+
+
+class MaskingError(Exception):
+    """A record could not be masked; the caller must not log it (and answers 503)."""
+
+
+def token(secret: str, value: Any) -> str:
+    text = value if isinstance(value, str) else dumps(value)
+    digest = hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha256)
+    return PREFIX + digest.hexdigest()[:16]
+
+
+def mask_request(
+    request: dict, paths: Iterable[str], secret: str
+) -> tuple[dict, list[str]]:
+    """A masked deep copy of `request` and the clear values that were masked.
+
+    A path walks dicts by key and every element of a list (offer.custom_terms.text).
+    """
+    if not secret:
+        raise MaskingError("no secret to mask with")
+    masked = copy.deepcopy(request)
+    clear: list[str] = []
+    for path in paths:
+        _mask_path(masked, path.split("."), secret, clear)
+    return masked, clear
+
+
+def _mask_path(node: Any, parts: list[str], secret: str, clear: list[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _mask_path(item, parts, secret, clear)
+        return
+    if not isinstance(node, dict) or not parts:
+        return
+    head, rest = parts[0], parts[1:]
+    if head not in node:
+        return
+    if rest:
+        _mask_path(node[head], rest, secret, clear)
+        return
+    value = node[head]
+    if value is None:
+        return
+    if isinstance(value, list):
+        # A confidential list of strings: mask each element.
+        node[head] = [None if v is None else token(secret, v) for v in value]
+        clear.extend(v for v in value if isinstance(v, str))
+        return
+    node[head] = token(secret, value)
+    if isinstance(value, str):
+        clear.append(value)
+
+
+def scrub(value: Any, clear: Iterable[str], secret: str) -> Any:
+    """Replace every clear confidential value found in any string of `value`.
+
+    Rule messages and facts may quote a request field; they go into the log too.
+    """
+    needles = sorted({c for c in clear if c}, key=len, reverse=True)
+    if not needles:
+        return value
+    tokens = {n: token(secret, n) for n in needles}
+    long_needles = [n for n in needles if len(n) >= MIN_SUBSTRING]
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            if node in tokens:
+                return tokens[node]
+            for needle in long_needles:
+                if needle in node:
+                    node = node.replace(needle, tokens[needle])
+            return node
+        if isinstance(node, dict):
+            return {walk(k) if isinstance(k, str) else k: walk(v) for k, v in node.items()}
+        if isinstance(node, list | tuple):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(value)

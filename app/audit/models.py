@@ -1,0 +1,114 @@
+"""Tables of the decision log.
+
+`decisions.document` is the exact JSON text the hash covers; the other columns
+are copies of its fields, kept only so the log can be filtered with indexes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY; we assign seq
+# ourselves under the chain lock anyway, so a plain BigInteger is used everywhere.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Decision(Base):
+    __tablename__ = "decisions"
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=False)
+    decision_id: Mapped[str] = mapped_column(String(36), unique=True)
+    request_id: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # HMAC of the canonical raw body: tells "same body" from "other body" for request_id
+    # reuse without keeping the clear body.
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[str | None] = mapped_column(String(128))
+    actor_role: Mapped[str | None] = mapped_column(String(32))
+    client_id: Mapped[str | None] = mapped_column(String(128))
+    # deal.id / order.id / offer.id / claim.id; order_id also holds order.id of a
+    # shipment or claim so a claim can be found by its order too.
+    subject_id: Mapped[str | None] = mapped_column(String(128))
+    order_id: Mapped[str | None] = mapped_column(String(128))
+    key_name: Mapped[str | None] = mapped_column(String(128))
+    policy_name: Mapped[str] = mapped_column(String(128))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    policy_sha256: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[date] = mapped_column(Date)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    duration_ms: Mapped[float] = mapped_column(Float)
+    document: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    reasons: Mapped[list[DecisionReason]] = relationship(
+        back_populates="decision", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    __table_args__ = (
+        Index("ix_decisions_action_outcome", "action", "outcome"),
+        Index("ix_decisions_actor_id", "actor_id"),
+        Index("ix_decisions_client_id", "client_id"),
+        Index("ix_decisions_subject_id", "subject_id"),
+        Index("ix_decisions_order_id", "order_id"),
+        Index("ix_decisions_decided_at", "decided_at"),
+    )
+
+
+class DecisionReason(Base):
+    """One matched rule of a decision, for filtering the log by rule or principle."""
+
+    __tablename__ = "decision_reasons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("decisions.seq", ondelete="CASCADE")
+    )
+    rule: Mapped[str] = mapped_column(String(128))
+    principle: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20))
+
+    decision: Mapped[Decision] = relationship(back_populates="reasons")
+
+    __table_args__ = (
+        Index("ix_decision_reasons_rule", "rule", "decision_seq"),
+        Index("ix_decision_reasons_principle", "principle", "decision_seq"),
+        Index("ix_decision_reasons_decision_seq", "decision_seq"),
+    )
+
+
+class ChainHead(Base):
+    """One row: the last seq and hash. Writers lock it, so the log stays one chain."""
+
+    __tablename__ = "decision_chain"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(SeqType)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class PolicyState(Base):
+    """One row: the policy the service runs, so every worker and host follows a reload."""
+
+    __tablename__ = "policy_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,151 @@
+"""Append one decision to the log, durably, as the next link of the one hash chain.
+
+Writers serialise on the chain head: PostgreSQL locks its one row with
+SELECT ... FOR UPDATE (so several workers and several hosts on one database keep
+one chain), SQLite takes the write lock up front with BEGIN IMMEDIATE. The lock is
+held only for the few statements that append the record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from app.audit.canonical import dumps
+from app.audit.chain import GENESIS, link
+from app.audit.models import ChainHead, Decision, DecisionReason
+
+HEAD_ID = 1
+
+
+class LogWriteError(Exception):
+    """The decision could not be logged; the caller fails closed (503)."""
+
+
+class DuplicateRequestId(Exception):
+    """Another record already holds this request_id (a concurrent retry)."""
+
+
+@dataclass
+class Entry:
+    """A finished, masked decision, waiting for its seq and hash."""
+
+    decision_id: str
+    request_id: str | None
+    request_fingerprint: str
+    action: str
+    outcome: str
+    actor_id: str | None
+    actor_role: str | None
+    client_id: str | None
+    subject_id: str | None
+    order_id: str | None
+    key_name: str | None
+    policy_name: str
+    policy_version: str
+    policy_sha256: str
+    as_of: date
+    decided_at: datetime
+    duration_ms: float
+    body: dict[str, Any]  # the document without seq: response + masked request + facts + key
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Written:
+    seq: int
+    prev_hash: str
+    hash: str
+    document: str
+
+
+def append(engine: Engine, entry: Entry) -> Written:
+    """Write `entry` as the next record; raise LogWriteError or DuplicateRequestId."""
+    try:
+        with engine.connect() as connection:
+            connection = connection.execution_options(dealguard_write_lock=True)
+            with connection.begin():
+                prev_seq, prev_hash = _lock_head(connection)
+                seq = prev_seq + 1
+                document = dumps({**entry.body, "seq": seq})
+                digest = link(prev_hash, document)
+                connection.execute(insert(Decision.__table__).values(_row(entry, seq, document,
+                                                                          prev_hash, digest)))
+                if entry.reasons:
+                    connection.execute(
+                        insert(DecisionReason.__table__),
+                        [
+                            {
+                                "decision_seq": seq,
+                                "rule": str(r.get("rule", ""))[:128],
+                                "principle": str(r.get("principle", ""))[:64],
+                                "outcome": str(r.get("outcome", ""))[:20],
+                            }
+                            for r in entry.reasons
+                        ],
+                    )
+                connection.execute(
+                    update(ChainHead.__table__)
+                    .where(ChainHead.id == HEAD_ID)
+                    .values(seq=seq, hash=digest)
+                )
+        return Written(seq=seq, prev_hash=prev_hash, hash=digest, document=document)
+    except IntegrityError as error:
+        if entry.request_id is not None and "request_id" in str(error.orig).lower():
+            raise DuplicateRequestId(entry.request_id) from None
+        raise LogWriteError(type(error).__name__) from None
+    except (SQLAlchemyError, OSError, ValueError, TypeError) as error:
+        # The message of a driver error may quote row values; keep only its type.
+        raise LogWriteError(type(error).__name__) from None
+
+
+def _lock_head(connection) -> tuple[int, str]:
+    statement = select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == HEAD_ID)
+    row = connection.execute(statement.with_for_update()).first()
+    if row is None:
+        # A schema made by create_all (tests) has no head row yet; the migration adds it.
+        # Start it from the last record so an existing chain is continued, not restarted.
+        last = connection.execute(
+            select(Decision.seq, Decision.hash).order_by(Decision.seq.desc()).limit(1)
+        ).first()
+        seq, digest = (last.seq, last.hash) if last else (0, GENESIS)
+        connection.execute(insert(ChainHead.__table__).values(id=HEAD_ID, seq=seq, hash=digest))
+        row = connection.execute(statement.with_for_update()).first()
+    return row.seq, row.hash
+
+
+def _row(entry: Entry, seq: int, document: str, prev_hash: str, digest: str) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "decision_id": entry.decision_id,
+        "request_id": entry.request_id,
+        "request_fingerprint": entry.request_fingerprint,
+        "action": entry.action,
+        "outcome": entry.outcome,
+        "actor_id": entry.actor_id,
+        "actor_role": entry.actor_role,
+        "client_id": entry.client_id,
+        "subject_id": entry.subject_id,
+        "order_id": entry.order_id,
+        "key_name": entry.key_name,
+        "policy_name": entry.policy_name,
+        "policy_version": entry.policy_version,
+        "policy_sha256": entry.policy_sha256,
+        "as_of": entry.as_of,
+        "decided_at": entry.decided_at,
+        "duration_ms": entry.duration_ms,
+        "document": document,
+        "prev_hash": prev_hash,
+        "hash": digest,
+    }
+
+
+def ensure_head(engine: Engine) -> None:
+    """Add the chain head row if the schema lacks it (a schema made by create_all)."""
+    with engine.begin() as connection:
+        if connection.execute(select(ChainHead.id).where(ChainHead.id == HEAD_ID)).first() is None:
+            connection.execute(insert(ChainHead.__table__).values(id=HEAD_ID, seq=0, hash=GENESIS))

@@ -1,0 +1,206 @@
+"""One decision, from a parsed request body to a logged answer (CONTRACT §3).
+
+    validate + evaluate (app.engine) -> mask (app.audit.masking)
+    -> append to the hash chain (app.audit.writer) -> answer
+
+Nothing is answered that is not in the log: if masking or the write fails, the
+caller gets a 503 problem and no decision. The web layer calls `decide`; this
+module knows nothing of HTTP beyond the status codes it raises.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from hashlib import sha256
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from app import metrics
+from app.audit import lookup
+from app.audit.canonical import dumps
+from app.audit.masking import MaskingError, mask_request, scrub
+from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append
+from app.policy_holder import PolicyHolder, PolicyUnavailable
+from app.problems import Problem
+from app.schemas import InvalidRequest
+
+log = logging.getLogger(__name__)
+
+# CONTRACT §7 names these; the policy may add more, it cannot take them away.
+CONTRACT_CONFIDENTIAL = (
+    "client.name", "client.email", "client.phone", "client.tax_id", "disclosure.purpose",
+)
+SUBJECT = {"discount": "deal", "shipment": "order", "claim": "claim", "offer": "offer"}
+RETRY_AFTER = {"Retry-After": "5"}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: the API key's name, role and (for a manager) its manager id."""
+
+    key_name: str | None
+    role: str
+    manager_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    engine: Engine
+    holder: PolicyHolder
+    secret: str
+    timezone: str
+
+
+def decide(ctx: Context, body: Any, caller: Caller) -> dict[str, Any]:
+    """Decide and log one request; raise Problem (400/403/409/422/503) otherwise."""
+    started = time.perf_counter()
+    if not isinstance(body, dict):
+        raise Problem(400, "The request must be a JSON object.")
+    _check_actor(body, caller)
+    fingerprint = _fingerprint(ctx.secret, body)
+    request_id = body.get("request_id")
+    if isinstance(request_id, str):
+        prior = _prior(ctx, request_id)
+        if prior is not None:
+            return _replay(prior, fingerprint, request_id)
+    try:
+        policy = ctx.holder.current()
+    except PolicyUnavailable:
+        raise Problem(503, "No policy is loaded; no decision can be made.",
+                      headers=RETRY_AFTER) from None
+    try:
+        evaluation = policy.evaluate(body, claims=lookup.claim_lookup(ctx.engine),
+                                     timezone=ctx.timezone)
+    except InvalidRequest as error:
+        metrics.REJECTED.labels("422").inc()
+        raise Problem(422, error.detail, error.errors) from None
+    except SQLAlchemyError:
+        _log_failure("claim lookup")
+        raise Problem(503, "The decision log cannot be read; try again.",
+                      headers=RETRY_AFTER) from None
+
+    action = body["action"]
+    decided_at = datetime.now(UTC)
+    response = {
+        "decision_id": str(uuid.uuid4()),
+        "request_id": request_id,
+        "action": action,
+        **evaluation.as_dict(),
+        "policy": {"name": policy.name, "version": policy.version, "sha256": policy.sha256},
+        "as_of": evaluation.as_of,
+        "decided_at": decided_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "duration_ms": round(float(evaluation.duration_ms), 3),
+    }
+    try:
+        entry = _entry(ctx, policy, body, caller, response, evaluation, fingerprint, decided_at)
+    except (MaskingError, TypeError, ValueError, KeyError):
+        _log_failure("masking")
+        raise Problem(503, "The decision could not be prepared for the log; no decision.",
+                      headers=RETRY_AFTER) from None
+    try:
+        append(ctx.engine, entry)
+    except DuplicateRequestId:
+        # Another worker logged the same request_id a moment ago.
+        prior = _prior(ctx, request_id)
+        if prior is None:
+            _log_failure("write")
+            raise Problem(503, "The decision log cannot be written.",
+                          headers=RETRY_AFTER) from None
+        return _replay(prior, fingerprint, request_id)
+    except LogWriteError as error:
+        _log_failure(f"write ({error})")
+        raise Problem(503, "The decision log cannot be written; no decision was made.",
+                      headers=RETRY_AFTER) from None
+    metrics.DECISIONS.labels(action, response["outcome"]).inc()
+    metrics.DECISION_SECONDS.labels(action).observe(time.perf_counter() - started)
+    return response
+
+
+def _check_actor(body: dict, caller: Caller) -> None:
+    """A manager key decides only as itself (CONTRACT §6)."""
+    if caller.role != "manager":
+        return
+    actor = body.get("actor")
+    if isinstance(actor, dict) and "id" in actor and actor["id"] != caller.manager_id:
+        metrics.REJECTED.labels("403").inc()
+        raise Problem(403, "A manager key may only ask for decisions with its own actor.id.")
+    # A missing or malformed actor is the schema's to refuse (422).
+
+
+def _fingerprint(secret: str, body: dict) -> str:
+    try:
+        text = dumps(body)
+    except (TypeError, ValueError):
+        raise Problem(422, "The request holds a value that is not plain JSON.") from None
+    return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), sha256).hexdigest()
+
+
+def _prior(ctx: Context, request_id: str) -> lookup.Prior | None:
+    try:
+        return lookup.by_request_id(ctx.engine, request_id)
+    except SQLAlchemyError:
+        _log_failure("read")
+        raise Problem(503, "The decision log cannot be read; try again.",
+                      headers=RETRY_AFTER) from None
+
+
+def _replay(prior: lookup.Prior, fingerprint: str, request_id: str) -> dict[str, Any]:
+    if not hmac.compare_digest(prior.fingerprint, fingerprint):
+        metrics.REJECTED.labels("409").inc()
+        raise Problem(409, "This request_id was used before with another body.",
+                      {"request_id": ["Already used with a different request body."]})
+    return prior.response
+
+
+def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict,
+           evaluation: Any, fingerprint: str, decided_at: datetime) -> Entry:
+    paths = dict.fromkeys((*CONTRACT_CONFIDENTIAL, *getattr(policy, "confidential_fields", ())))
+    masked, clear = mask_request(body, paths, ctx.secret)
+    reasons = response["reasons"]
+    document = {
+        **response,
+        "reasons": scrub(reasons, clear, ctx.secret),
+        "obligations": scrub(response["obligations"], clear, ctx.secret),
+        "request": masked,
+        "facts": scrub(evaluation.facts, clear, ctx.secret),
+        "key_name": caller.key_name,
+    }
+    action = body["action"]
+    actor = body.get("actor") or {}
+    client = body.get("client") or {}
+    subject = (body.get(SUBJECT[action]) or {}).get("id") if action in SUBJECT else None
+    order_id = (body.get("order") or {}).get("id") if action in ("shipment", "claim") else None
+    return Entry(
+        decision_id=response["decision_id"],
+        request_id=response["request_id"],
+        request_fingerprint=fingerprint,
+        action=action,
+        outcome=response["outcome"],
+        actor_id=actor.get("id"),
+        actor_role=actor.get("role"),
+        client_id=client.get("id"),
+        subject_id=subject,
+        order_id=order_id,
+        key_name=caller.key_name,
+        policy_name=str(policy.name),
+        policy_version=str(policy.version),
+        policy_sha256=policy.sha256,
+        as_of=date.fromisoformat(str(evaluation.as_of)[:10]),
+        decided_at=decided_at,
+        duration_ms=response["duration_ms"],
+        body=document,
+        reasons=list(reasons),
+    )
+
+
+def _log_failure(what: str) -> None:
+    metrics.LOG_WRITE_FAILURES.inc()
+    # No request data in the line: it could hold confidential values.
+    log.error("decision refused, log %s failed", what)

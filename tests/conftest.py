@@ -1,0 +1,152 @@
+"""Shared fixtures for every test package.
+
+    app        a dealguard app on a fresh database with the schema created
+               (a temp SQLite file; PostgreSQL for tests marked `postgres`)
+    client     its Flask test client
+    make_key   make_key(role, manager_id=None) -> {"Authorization": "Bearer ..."}
+    db_engine  the app's SQLAlchemy engine (to look at rows directly)
+    postgres_url  a fresh, empty PostgreSQL schema for one test (see below)
+
+PostgreSQL: mark a test (or module: `pytestmark = pytest.mark.postgres`) and the
+same fixtures run on DEALGUARD_TEST_POSTGRES_URL, each test in its own schema that
+is dropped afterwards. Without that variable such tests are skipped, unless
+DEALGUARD_REQUIRE_POSTGRES=1 (CI), where a missing or unreachable server fails them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app import db as app_db
+from app.config import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+POLICY = str(REPO / "policies" / "rules.yaml")
+TEST_SECRET = "test-secret-for-hmac"
+_key_names = itertools.count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: run the app fixtures on PostgreSQL")
+
+
+def _postgres_wanted() -> tuple[str | None, bool]:
+    return (os.environ.get("DEALGUARD_TEST_POSTGRES_URL"),
+            os.environ.get("DEALGUARD_REQUIRE_POSTGRES") == "1")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A SQLAlchemy URL whose search_path is a new schema, dropped after the test."""
+    url, required = _postgres_wanted()
+    if not url:
+        if required:
+            pytest.fail("DEALGUARD_REQUIRE_POSTGRES=1 but DEALGUARD_TEST_POSTGRES_URL is unset")
+        pytest.skip("DEALGUARD_TEST_POSTGRES_URL is not set")
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as error:  # noqa: BLE001 - unreachable server: skip or fail, see above
+        admin.dispose()
+        if required:
+            pytest.fail(f"PostgreSQL at DEALGUARD_TEST_POSTGRES_URL unreachable: {error}")
+        pytest.skip(f"PostgreSQL unreachable: {type(error).__name__}")
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield scoped.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.node.get_closest_marker("postgres"):
+        return request.getfixturevalue("postgres_url")
+    return f"sqlite:///{tmp_path / 'dealguard.db'}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        policy_path=POLICY,
+        timezone="Europe/Moscow",
+        secret_key=TEST_SECRET,
+        max_body=262144,
+        environment="test",
+    )
+
+
+def create_schema(engine) -> None:
+    """Every table of every area (their models are imported by create_app's blueprints)."""
+    from app.audit.writer import ensure_head
+
+    app_db.Base.metadata.create_all(engine)
+    ensure_head(engine)
+
+
+@pytest.fixture
+def app(settings: Settings):
+    # The schema first: the app records its policy version in the database at start.
+    engine = app_db.make_engine(settings.database_url)
+    import app.audit.models  # noqa: F401 - register the log's tables
+    import app.auth  # noqa: F401
+
+    _import_area_models()
+    create_schema(engine)
+    engine.dispose()
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    create_schema(application.extensions["dealguard.engine"])  # tables of late-imported areas
+    yield application
+    application.extensions["dealguard.engine"].dispose()
+
+
+def _import_area_models() -> None:
+    from importlib import import_module
+
+    from app.api import BLUEPRINT_MODULES
+
+    for name in BLUEPRINT_MODULES:
+        try:
+            import_module(name)
+        except ImportError:
+            pass
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def db_engine(app):
+    return app.extensions["dealguard.engine"]
+
+
+@pytest.fixture
+def make_key(app) -> Callable[..., dict[str, str]]:
+    from app.auth import create_key
+
+    def make(role: str, manager_id: str | None = None) -> dict[str, str]:
+        if role == "manager" and manager_id is None:
+            manager_id = "m-1"
+        with app.app_context():
+            key = create_key(app_db.session(), role, f"test-{role}-{next(_key_names)}",
+                             manager_id)
+        return {"Authorization": f"Bearer {key}"}
+
+    return make
