@@ -31,7 +31,7 @@ def _load_or_exit(path: str):
 
 @click.command()
 @click.argument("source", default="-")
-@click.option("--policy", "policy_path", default=None, help="rules.yaml (default: DEALGUARD_POLICY)")
+@click.option("--policy", "policy_path", default=None, help="rules.yaml (DEALGUARD_POLICY)")
 def check(source: str, policy_path: str | None) -> None:
     """Decide one request (a JSON file, or - for standard input) offline; log nothing."""
     settings = _settings()
@@ -80,7 +80,7 @@ def lint(file: str | None) -> None:
 
 @policy_group.command("test")
 @click.argument("directory", required=False)
-@click.option("--policy", "policy_path", default=None, help="rules.yaml (default: DEALGUARD_POLICY)")
+@click.option("--policy", "policy_path", default=None, help="rules.yaml (DEALGUARD_POLICY)")
 @click.option("--coverage", is_flag=True, help="Name the rules that no case reached.")
 def test(directory: str | None, policy_path: str | None, coverage: bool) -> None:
     """Run the YAML cases in DIRECTORY (default policies/tests); end with N passed, N failed."""

@@ -90,8 +90,8 @@ def _run_case(policy, file, name, request, expect, claims, timezone) -> CaseResu
         _check(result, "rules", sorted(set(expect["rules"])), sorted(result.rules))
     for wanted in expect.get("reasons", []):
         if not any(all(r.get(k) == v for k, v in wanted.items()) for r in decision["reasons"]):
-            result.failures.append(f"no reason matches {wanted}; reasons: "
-                                   f"{[(r['rule'], r['outcome'], r['item']) for r in decision['reasons']]}")
+            seen = [(r["rule"], r["outcome"], r["item"]) for r in decision["reasons"]]
+            result.failures.append(f"no reason matches {wanted}; reasons: {seen}")
     for wanted in expect.get("obligations", []):
         if not any(all(o.get(k) == v for k, v in wanted.items())
                    for o in decision["obligations"]):
