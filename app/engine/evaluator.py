@@ -19,6 +19,7 @@ shared/notes/durable-rules.md, each point proven in tests/engine/test_evaluator.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import threading
@@ -50,12 +51,16 @@ def to_json(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, dict):
-        return "{" + ",".join(
-            json.dumps(str(k), ensure_ascii=False) + ":" + to_json(v) for k, v in value.items()
-        ) + "}"
+        return "{" + ",".join(_key(k) + ":" + to_json(v) for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ",".join(to_json(v) for v in value) + "]"
     raise TypeError(f"cannot send {type(value).__name__} to the rule engine")
+
+
+@functools.lru_cache(maxsize=4096)
+def _key(name: str) -> str:
+    # Field names repeat on every decision: encode each once.
+    return json.dumps(str(name), ensure_ascii=False)
 
 
 def _fixed(number: float | Decimal) -> str:

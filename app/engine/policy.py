@@ -23,13 +23,18 @@ class Evaluation:
     action: str
     request: dict[str, Any]
     as_of: str
-    facts: list[dict[str, Any]]
+    derived: Facts
     outcome: str
     required_approvals: list[str]
     reasons: list[dict[str, Any]]
     obligations: list[dict[str, Any]]
     duration_ms: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def facts(self) -> list[dict[str, Any]]:
+        """The facts as JSON-ready dicts, for the log (built only when asked)."""
+        return [_loggable(self.derived.request)] + [_loggable(line) for line in self.derived.lines]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -111,7 +116,7 @@ class Policy:
             action=action,
             request=request,
             as_of=as_of.isoformat(),
-            facts=[_loggable(facts.request)] + [_loggable(line) for line in facts.lines],
+            derived=facts,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             **decision,
         )

@@ -7,6 +7,7 @@ names fields that exist.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -132,8 +133,12 @@ def _validators(field: fields.Field) -> list:
     return list(getattr(field, "validators", []) or [])
 
 
+@functools.cache
 def scalar_fields(action: str) -> dict[str, FieldInfo]:
-    """Every scalar request field of `action` by dotted path (lists are left out)."""
+    """Every scalar request field of `action` by dotted path (lists are left out).
+
+    Cached: the schemas never change while the process runs, and facts ask per request.
+    Callers must not modify the answer."""
     found: dict[str, FieldInfo] = {}
 
     def walk(schema: Schema, prefix: str) -> None:
