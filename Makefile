@@ -4,10 +4,11 @@ BIN := $(VENV)/bin
 
 .PHONY: install run test lint bench
 
+# The stamp is the installed command: reinstall whenever pyproject.toml changes.
 $(BIN)/dealguard: pyproject.toml
-	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
 install: $(BIN)/dealguard

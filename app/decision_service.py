@@ -30,6 +30,7 @@ from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append
 from app.policy_holder import PolicyHolder, PolicyUnavailable
 from app.problems import Problem
 from app.schemas import InvalidRequest
+from app.schemas.common import ACTIONS
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,12 @@ def decide(ctx: Context, body: Any, caller: Caller) -> dict[str, Any]:
     started = time.perf_counter()
     if not isinstance(body, dict):
         raise Problem(400, "The request must be a JSON object.")
+    if not isinstance(body.get("action"), str):
+        # Checked here too: a list or object as `action` must be a 422, whatever the
+        # schema module does with an unhashable value.
+        metrics.REJECTED.labels("422").inc()
+        raise Problem(422, "The request does not match the schema: action",
+                      {"action": ["Must be one of: " + ", ".join(ACTIONS) + "."]})
     _check_actor(body, caller)
     fingerprint = _fingerprint(ctx.secret, body)
     request_id = body.get("request_id")

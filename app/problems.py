@@ -90,7 +90,8 @@ def register_error_handlers(app) -> None:
         headers = {}
         if status == 405 and error.valid_methods:
             headers["Allow"] = ", ".join(error.valid_methods)
-        return problem_response(status, error.description or TITLES.get(status, "Error"), None, headers)
+        detail = error.description or TITLES.get(status, "Error")
+        return problem_response(status, detail, None, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

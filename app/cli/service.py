@@ -1,3 +1,116 @@
-"""Commands of this area; filled in by its issue."""
+"""`dealguard db upgrade` and `dealguard keys create|list|revoke|bootstrap` (CONTRACT §8)."""
 
-commands: list = []
+from __future__ import annotations
+
+import os
+
+import click
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def migrations_dir() -> str:
+    """The Alembic scripts: DEALGUARD_MIGRATIONS, else migrations/ beside the app package."""
+    return os.environ.get("DEALGUARD_MIGRATIONS") or os.path.join(REPO_ROOT, "migrations")
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    directory = migrations_dir()
+    config = Config(os.path.join(directory, "alembic.ini"))
+    config.set_main_option("script_location", directory)
+    # Alembic's config is %-interpolated; a password may hold a %.
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    command.upgrade(config, revision)
+
+
+def _session() -> Session:
+    from app.db import make_engine
+
+    return Session(make_engine(Settings.from_env().database_url))
+
+
+@click.group("db")
+def db_group() -> None:
+    """The database schema."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema to the newest revision."""
+    upgrade(Settings.from_env().database_url)
+    click.echo("database is up to date", err=True)
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """API keys: shown once when made, stored only as a hash."""
+
+
+@keys_group.command("create")
+@click.option("--role", required=True, type=click.Choice(["crm", "manager", "compliance",
+                                                          "admin"]))
+@click.option("--name", required=True, help="A unique name; it is logged with each decision.")
+@click.option("--manager-id", default=None, help="For a manager key: its actor.id.")
+def keys_create(role: str, name: str, manager_id: str | None) -> None:
+    """Make a key and print it, alone, on stdout."""
+    from app.auth import create_key
+
+    with _session() as session:
+        try:
+            key = create_key(session, role, name, manager_id)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from None
+    click.echo(key)
+
+
+@keys_group.command("list")
+def keys_list() -> None:
+    """Every key: name, role, manager id, created, revoked (never the key)."""
+    from app.auth import ApiKey
+
+    with _session() as session:
+        keys = session.scalars(select(ApiKey).order_by(ApiKey.created_at)).all()
+    click.echo("name\trole\tmanager_id\tcreated_at\trevoked_at")
+    for key in keys:
+        click.echo("\t".join([
+            key.name, key.role, key.manager_id or "-",
+            key.created_at.isoformat(timespec="seconds"),
+            key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "-",
+        ]))
+
+
+@keys_group.command("revoke")
+@click.argument("name")
+def keys_revoke(name: str) -> None:
+    """Revoke the key NAME; it answers 401 from now on."""
+    from app.auth import revoke_key
+
+    with _session() as session:
+        if not revoke_key(session, name):
+            raise click.ClickException(f"no key named {name!r}")
+    click.echo(f"revoked {name}", err=True)
+
+
+@keys_group.command("bootstrap")
+@click.option("--name", default="admin", show_default=True)
+def keys_bootstrap(name: str) -> None:
+    """Make a first admin key if there is no key at all, and print it once."""
+    from app.auth import ApiKey, create_key
+
+    with _session() as session:
+        if session.scalar(select(func.count()).select_from(ApiKey)):
+            click.echo("keys exist already; make more with `dealguard keys create`", err=True)
+            return
+        key = create_key(session, "admin", name)
+    click.echo("First admin key, shown only now; keep it:", err=True)
+    click.echo(key)
+
+
+commands = [db_group, keys_group]

@@ -1,0 +1,37 @@
+"""gunicorn settings for dealguard (`gunicorn -c gunicorn.conf.py wsgi:app`).
+
+Every value can be overridden with GUNICORN_* variables or command-line flags.
+"""
+
+import os
+import shutil
+import tempfile
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+keepalive = 5
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# The query string may name a client; the access log keeps method, path and status only.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+# /metrics must sum every worker: prometheus-client's multiprocess mode keeps each
+# worker's values in files in this directory. It is set here, in the master, before
+# any worker imports prometheus_client, and emptied at each start so counters of a
+# previous run are not added in.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="dealguard-metrics-")
+
+
+def on_starting(server):
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

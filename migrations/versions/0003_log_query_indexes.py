@@ -1,0 +1,39 @@
+"""PostgreSQL indexes that end in seq, so a filtered page of the log needs no sort.
+
+See app/audit/indexes.py: on SQLite every index already ends in the rowid (seq).
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-27
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+INDEXES = (
+    ("ix_decisions_action_outcome_seq", ["action", "outcome", "seq"]),
+    ("ix_decisions_actor_id_seq", ["actor_id", "seq"]),
+    ("ix_decisions_client_id_seq", ["client_id", "seq"]),
+    ("ix_decisions_subject_id_seq", ["subject_id", "seq"]),
+    ("ix_decisions_order_id_seq", ["order_id", "seq"]),
+)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for name, columns in INDEXES:
+        op.create_index(name, "decisions", columns)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for name, _ in INDEXES:
+        op.drop_index(name, table_name="decisions")
