@@ -1,0 +1,199 @@
+"""A series as an SVG line chart for a weekly report: a title that says what and for
+whom, dated axes, values with thousands separators, the current period marked.
+
+Plain SVG 1.1 text, no scripts, no external fonts or images; every piece of text
+is escaped, because manager ids come from the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from xml.sax.saxutils import escape, quoteattr
+
+from app.stats.metrics import METRICS
+from app.stats.trend import compare
+
+WIDTH, HEIGHT = 960, 480
+LEFT, RIGHT, TOP, BOTTOM = 96, 40, 84, 72
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+MAX_X_LABELS = 13
+# A no-break space groups thousands (1 234 567) as a Russian report prints them and
+# keeps a number on one line; every font has the glyph.
+THOUSANDS = "\u00a0"
+FONT = "Helvetica, Arial, sans-serif"
+LINE, MARK, GRID, INK, MUTED = "#1f5fa8", "#d9480f", "#e3e6ea", "#222", "#666"
+# English month names whatever the server's locale, so the chart reads the same everywhere.
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def render_chart(data: dict, today: dt.date, zone_name: str) -> str:
+    """SVG text for a /v1/stats/series answer (`data`)."""
+    metric = METRICS[data["metric"]]
+    points = data["points"]
+    values = [float(point["value"]) for point in points]
+    starts = [dt.date.fromisoformat(point["start"]) for point in points]
+    ends = [dt.date.fromisoformat(point["end"]) for point in points]
+    step, top = _y_scale(max(values), whole=not metric.money)
+    slot = PLOT_W / len(points)
+
+    def x(index: int) -> float:
+        return LEFT + slot * (index + 0.5)
+
+    def y(value: float) -> float:
+        return TOP + PLOT_H - (value / top) * PLOT_H
+
+    last = len(points) - 1
+    in_progress = starts[last] <= today <= ends[last]
+    who = f"Manager {data['manager_id']}" if data["manager_id"] else "All managers"
+    noun = data["period"]
+    title = f"{metric.label}, per {noun}"
+    subtitle = (
+        f"{who} · {len(points)} {noun}{'s' if len(points) > 1 else ''} to "
+        f"{_span(starts[last], ends[last])} · {zone_name}"
+    )
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family={quoteattr(FONT)} role="img">',
+        f"<title>{escape(title)}. {escape(subtitle)}</title>",
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
+        _text(LEFT, 34, title, size=20, weight="bold"),
+        _text(LEFT, 58, subtitle, size=13, fill=MUTED),
+        # The current period: a shaded slot behind the line.
+        f'<rect x="{x(last) - slot / 2:.1f}" y="{TOP}" width="{slot:.1f}" height="{PLOT_H}" '
+        f'fill="{MARK}" fill-opacity="0.08"/>',
+    ]
+    parts += _y_axis(step, top, y, decimals=_decimals(step))
+    parts += _x_axis(data["period"], starts, x)
+    parts += _line(values, x, y, in_progress)
+    raw = [point["value"] for point in points]
+    parts += _current_label(metric.money, raw, x(last), y(values[last]), in_progress)
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
+
+
+def _y_axis(step: float, top: float, y, decimals: int) -> list[str]:
+    parts = []
+    ticks = round(top / step)
+    for i in range(ticks + 1):
+        value = step * i
+        parts.append(
+            f'<line x1="{LEFT}" x2="{LEFT + PLOT_W}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'stroke="{GRID if i else INK}" stroke-width="1"/>'
+        )
+        parts.append(
+            _text(LEFT - 10, y(value) + 4, format_number(value, decimals), anchor="end", size=12)
+        )
+    return parts
+
+
+def _x_axis(period: str, starts: list[dt.date], x) -> list[str]:
+    every = max(1, math.ceil(len(starts) / MAX_X_LABELS))
+    last = len(starts) - 1
+    # Count back from the current period so that it always gets its label.
+    shown = [i for i in range(len(starts)) if (last - i) % every == 0]
+    parts = []
+    previous_year = None
+    for i in shown:
+        base = HEIGHT - BOTTOM
+        parts.append(
+            f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{base}" y2="{base + 5}" stroke="{INK}"/>'
+        )
+        label = _period_label(period, starts[i])
+        weight = "bold" if i == last else None
+        parts.append(_text(x(i), base + 20, label, anchor="middle", size=12, weight=weight))
+        year = starts[i].year
+        if period in ("day", "week") and year != previous_year:
+            parts.append(_text(x(i), base + 36, str(year), anchor="middle", size=11, fill=MUTED))
+        previous_year = year
+    return parts
+
+
+def _line(values: list[float], x, y, in_progress: bool) -> list[str]:
+    coordinates = [f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values)]
+    done = coordinates[:-1] if in_progress else coordinates
+    parts = []
+    if len(done) > 1:
+        parts.append(
+            f'<polyline points="{" ".join(done)}" fill="none" stroke="{LINE}" '
+            'stroke-width="2.5" stroke-linejoin="round"/>'
+        )
+    if in_progress and len(coordinates) > 1:
+        # The period is not over yet: a dashed last segment says "so far".
+        parts.append(
+            f'<polyline points="{coordinates[-2]} {coordinates[-1]}" fill="none" '
+            f'stroke="{LINE}" stroke-width="2.5" stroke-dasharray="6 4"/>'
+        )
+    for i, v in enumerate(values[:-1]):
+        parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="{LINE}"/>')
+    last = len(values) - 1
+    parts.append(
+        f'<circle cx="{x(last):.1f}" cy="{y(values[last]):.1f}" r="6" fill="{MARK}" '
+        'stroke="#fff" stroke-width="2"/>'
+    )
+    return parts
+
+
+def _current_label(money: bool, values: list, cx: float, cy: float, running: bool) -> list[str]:
+    value = format_number(values[-1], 2 if money and values[-1] % 1 else 0)
+    caption = "current (so far)" if running else "current"
+    if len(values) > 1 and values[-2]:
+        # The same percentage as /v1/stats reports, not a float's rounding of it.
+        caption += f", {compare(values[-1], values[-2])['change_pct']:+}% on the previous"
+    anchor = "end" if cx > LEFT + PLOT_W * 0.8 else "middle"
+    dx = -10 if anchor == "end" else 0
+    ty = max(cy - 14, TOP + 14)
+    return [
+        _text(cx + dx, ty, value, anchor=anchor, size=14, weight="bold", fill=MARK),
+        _text(cx + dx, ty - 17, caption, anchor=anchor, size=11, fill=MARK),
+    ]
+
+
+def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 12,
+          weight: str | None = None, fill: str = INK) -> str:
+    bold = f' font-weight="{weight}"' if weight else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
+        f'fill="{fill}"{bold}>{escape(text)}</text>'
+    )
+
+
+def _y_scale(maximum: float, whole: bool) -> tuple[float, float]:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) and the top of the axis."""
+    if maximum <= 0:
+        return 1.0, 4.0
+    rough = maximum / 4
+    magnitude = 10 ** math.floor(math.log10(rough))
+    # Whole counts never get a 2.5 or fractional step: ticks at 0, 2.5, 5 make no sense.
+    multiples = (1, 2, 5, 10) if whole and magnitude <= 1 else (1, 2, 2.5, 5, 10)
+    step = next(m * magnitude for m in multiples if m * magnitude >= rough)
+    if whole:
+        step = max(1.0, step)
+    return step, math.ceil(maximum / step) * step
+
+
+def _decimals(step: float) -> int:
+    for decimals in range(0, 3):
+        if abs(step * 10**decimals - round(step * 10**decimals)) < 1e-9:
+            return decimals
+    return 2
+
+
+def format_number(value: float, decimals: int = 0) -> str:
+    """12345678.5 -> '12 345 678.50' (no-break spaces), for charts and the terminal."""
+    return f"{value:,.{decimals}f}".replace(",", THOUSANDS)
+
+
+def _period_label(period: str, start: dt.date) -> str:
+    if period == "month":
+        return f"{MONTHS[start.month - 1]} {start.year}"
+    if period == "quarter":
+        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
+    return f"{start.day} {MONTHS[start.month - 1]}"
+
+
+def _span(start: dt.date, end: dt.date) -> str:
+    last = f"{end.day} {MONTHS[end.month - 1]} {end.year}"
+    if start == end:
+        return last
+    return f"{start.day} {MONTHS[start.month - 1]} – {last}"
