@@ -11,7 +11,6 @@ BLUEPRINT_MODULES = (
     "app.api.health",
     "app.api.policy",
     "app.api.decisions",
-    "app.api.log",
     "app.api.docs",
     "app.api.activities",
     "app.api.stats",
