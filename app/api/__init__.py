@@ -11,6 +11,7 @@ BLUEPRINT_MODULES = (
     "app.api.health",
     "app.api.policy",
     "app.api.decisions",
+    "app.api.log",
     "app.api.docs",
     "app.api.activities",
     "app.api.stats",

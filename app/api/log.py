@@ -1,0 +1,126 @@
+"""Reading the decision log: list, one record, export, verify; policy impact (CONTRACT §5, §6).
+
+A manager key sees only decisions whose actor.id is its own manager id: the filter
+is forced on every read, so another manager's decision answers 404 by id, exactly
+like a decision that does not exist (a 403 would confirm that it does).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request, stream_with_context
+from sqlalchemy import select
+
+from app import db
+from app.api.respond import json_response
+from app.audit import export, impact, query, records, verify
+from app.audit.models import Decision
+from app.auth import current_key, requires
+from app.problems import Problem, problem_body
+
+blueprint = Blueprint("log", __name__)
+
+READERS = ("compliance", "admin", "manager")
+AUDITORS = ("compliance", "admin")
+MAX_IMPACT = 10_000
+IMPACT_PARAMS = ("since", "until", "action", "limit")
+# Candidate rules.yaml bodies. curl --data-binary sends form-urlencoded unless told
+# otherwise, so that is read as text too; JSON, multipart and the rest are refused.
+YAML_TYPES = ("text/plain", "text/yaml", "text/x-yaml", "application/yaml",
+              "application/x-yaml", "application/x-www-form-urlencoded", "")
+
+
+def _timezone() -> str:
+    return current_app.config["SETTINGS"].timezone
+
+
+def _filters(extra: tuple[str, ...] = ()) -> query.Filters:
+    return _restrict(query.parse_filters(request.args, _timezone(), allowed_extra=extra))
+
+
+def _restrict(filters: query.Filters) -> query.Filters:
+    key = current_key()
+    if key.role == "manager":
+        filters = filters.restricted_to_actor(key.manager_id or "")
+    return filters
+
+
+@blueprint.get("/v1/decisions")
+@requires(*READERS)
+def list_decisions() -> Response:
+    filters, limit, before = query.parse_page(request.args, _timezone())
+    filters = _restrict(filters)
+    statement = query.page_statement(filters, limit, before, records.COLUMNS)
+    with db.engine().connect() as connection:
+        rows = connection.execute(statement).all()
+    page = rows[:limit]
+    next_cursor = query.encode_cursor(page[-1].seq) if len(rows) > limit else None
+    return json_response({"items": [records.summary(row) for row in page],
+                          "next_cursor": next_cursor})
+
+
+@blueprint.get("/v1/decisions/export")
+@requires(*READERS)
+def export_decisions() -> Response:
+    fmt = request.args.get("format", "csv")
+    if fmt not in export.FORMATS:
+        raise Problem(422, "Unknown export format.", {"format": ["Must be csv or jsonl."]})
+    filters = _filters(extra=("format",))
+    chunks = export.stream(db.engine(), filters, fmt)
+    response = Response(stream_with_context(chunks), mimetype=export.MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="decisions.{fmt}"'
+    return response
+
+
+@blueprint.get("/v1/decisions/verify")
+@requires(*AUDITORS)
+def verify_log() -> Response:
+    if request.args:
+        raise Problem(422, "verify takes no parameters.",
+                      {name: ["Unknown parameter."] for name in request.args})
+    return json_response(verify.verify(db.engine()).as_dict())
+
+
+@blueprint.get("/v1/decisions/<decision_id>")
+@requires(*READERS)
+def show_decision(decision_id: str) -> Response:
+    not_found = Problem(404, "No decision with this id.")
+    if not 1 <= len(decision_id) <= 36 or not decision_id.isprintable():
+        raise not_found
+    statement = select(*records.COLUMNS).where(Decision.decision_id == decision_id)
+    key = current_key()
+    if key.role == "manager":
+        statement = statement.where(Decision.actor_id == (key.manager_id or ""))
+    with db.engine().connect() as connection:
+        row = connection.execute(statement).first()
+    if row is None:
+        raise not_found
+    return json_response(records.full(row))
+
+
+@blueprint.post("/v1/policy/impact")
+@requires(*AUDITORS)
+def policy_impact() -> Response:
+    unknown = [name for name in request.args if name not in IMPACT_PARAMS]
+    if unknown:
+        raise Problem(422, "impact filters by since, until, action and limit only.",
+                      {name: ["Unknown parameter."] for name in unknown})
+    filters = query.parse_filters(request.args, _timezone(), allowed_extra=("limit",))
+    limit = query.parse_limit(request.args.get("limit"), MAX_IMPACT, impact.DEFAULT_LIMIT)
+    if (request.mimetype or "") not in YAML_TYPES:
+        raise Problem(415, "Send the candidate rules.yaml as text (e.g. application/yaml).")
+    try:
+        text = request.get_data(cache=True).decode("utf-8")  # 413 over the body limit
+    except UnicodeDecodeError:
+        raise Problem(400, "The policy text is not UTF-8.") from None
+
+    from app.engine import load_policy_text
+    from app.policy_holder import problems_of
+
+    try:
+        candidate = load_policy_text(text, "candidate.yaml")
+    except Exception as error:  # noqa: BLE001 - every failure is an answer about the file
+        body = problem_body(422, "The candidate policy is not valid; nothing was replayed.")
+        body["valid"] = False
+        body["errors"] = problems_of(error)  # [{line, path, message}], as /validate
+        return json_response(body, 422, "application/problem+json")
+    return json_response(impact.replay(db.engine(), candidate, filters, limit, _timezone()))

@@ -1,0 +1,26 @@
+"""Indexes that let the log's filters read one page without sorting (app.audit.query).
+
+Every filtered page is `WHERE col = :v AND seq < :cursor ORDER BY seq DESC LIMIT n`.
+On SQLite `seq` is the rowid, which every index already ends with, so the
+single-column indexes of app.audit.models have that shape. A PostgreSQL index holds
+no such key: there `(col, seq)` is what turns the page into a short backward index
+scan instead of fetching every row of a busy client and sorting it. So these are
+made on PostgreSQL only (migration 0003 does the same for a migrated database).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index
+
+from app.audit.models import Decision
+
+POSTGRES_INDEXES = (
+    Index("ix_decisions_action_outcome_seq", Decision.action, Decision.outcome, Decision.seq),
+    Index("ix_decisions_actor_id_seq", Decision.actor_id, Decision.seq),
+    Index("ix_decisions_client_id_seq", Decision.client_id, Decision.seq),
+    Index("ix_decisions_subject_id_seq", Decision.subject_id, Decision.seq),
+    Index("ix_decisions_order_id_seq", Decision.order_id, Decision.seq),
+)
+
+for _index in POSTGRES_INDEXES:
+    _index.ddl_if(dialect="postgresql")

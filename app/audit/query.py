@@ -1,0 +1,221 @@
+"""Filters and keyset pagination over the decision log (CONTRACT §5).
+
+Pages are cut on `seq`, newest first: a cursor says "records older than seq N", so a
+decision logged between two pages (it always gets a higher seq) can neither push a
+record onto the next page twice nor make one fall between pages. Writers commit in
+seq order (they serialise on the chain head), so no lower seq appears later either.
+
+Every filter is an equality or range on an indexed column, ANDed with `seq < cursor`
+and ordered by `seq DESC`: each has an index that ends in seq (see app.audit.indexes),
+so a page is one short backward index scan, however large the log.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, and_, exists, false, or_, select
+
+import app.audit.indexes  # noqa: F401 - the indexes these query shapes rely on
+from app.audit.models import Decision, DecisionReason
+from app.problems import Problem
+
+ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
+OUTCOMES = ("allow", "require_approval", "deny")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+MAX_VALUE = 128
+CURSOR_PREFIX = "seq:"
+# A value with a control character matches nothing and PostgreSQL refuses NUL outright.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to select from the log; None means "any"."""
+
+    action: str | None = None
+    outcome: str | None = None
+    principle: str | None = None
+    rule: str | None = None
+    actor_id: str | None = None
+    client_id: str | None = None
+    subject_id: str | None = None
+    since: datetime | None = None  # inclusive, aware UTC
+    until: datetime | None = None  # exclusive, aware UTC
+    match_nothing: bool = False
+
+    def restricted_to_actor(self, actor_id: str) -> Filters:
+        """The same filters, limited to one actor's decisions (a manager key, CONTRACT §6).
+
+        A manager asking for another actor gets nothing rather than an error, so the
+        answer says nothing about whether that actor has decisions.
+        """
+        if self.actor_id is not None and self.actor_id != actor_id:
+            return replace(self, match_nothing=True)
+        return replace(self, actor_id=actor_id)
+
+
+FILTER_NAMES = tuple(f.name for f in fields(Filters) if f.name != "match_nothing")
+
+
+def parse_filters(args: Mapping[str, str], timezone: str,
+                  allowed_extra: tuple[str, ...] = ()) -> Filters:
+    """Filters from query parameters; Problem(422) naming every bad field.
+
+    Unknown parameters are refused: a misspelt filter (`outcom=deny`) would otherwise
+    silently answer with the whole log.
+    """
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for name in args:
+        if name not in FILTER_NAMES and name not in allowed_extra:
+            errors[name] = ["Unknown parameter."]
+    for name in ("action", "outcome", "principle", "rule", "actor_id", "client_id",
+                 "subject_id"):
+        raw = args.get(name)
+        if raw is None:
+            continue
+        if raw == "" or len(raw) > MAX_VALUE or _CONTROL.search(raw):
+            errors[name] = [f"Must be 1 to {MAX_VALUE} printable characters."]
+        elif name == "action" and raw not in ACTIONS:
+            errors[name] = [f"Must be one of: {', '.join(ACTIONS)}."]
+        elif name == "outcome" and raw not in OUTCOMES:
+            errors[name] = [f"Must be one of: {', '.join(OUTCOMES)}."]
+        else:
+            values[name] = raw
+    for name, end in (("since", False), ("until", True)):
+        raw = args.get(name)
+        if raw is None:
+            continue
+        try:
+            values[name] = parse_instant(raw, timezone, end_of_day=end)
+        except ValueError:
+            errors[name] = ["Must be an ISO date (2026-11-27) or date-time."]
+    if "since" in values and "until" in values and values["since"] >= values["until"]:
+        errors["until"] = ["Must be later than since."]
+    if errors:
+        raise Problem(422, "Some filters are not valid.", errors)
+    return Filters(**values)
+
+
+def parse_page(args: Mapping[str, str], timezone: str) -> tuple[Filters, int, int | None]:
+    """Filters, limit and cursor of a list request; one Problem(422) naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    parsed: list[Any] = []
+    for parse in (lambda: parse_filters(args, timezone, allowed_extra=("limit", "cursor")),
+                  lambda: parse_limit(args.get("limit")),
+                  lambda: decode_cursor(args.get("cursor"))):
+        try:
+            parsed.append(parse())
+        except Problem as problem:
+            errors.update(problem.errors)
+    if errors:
+        raise Problem(422, "Some parameters are not valid.", errors)
+    filters, limit, before = parsed
+    return filters, limit, before
+
+
+def parse_instant(text: str, timezone: str, end_of_day: bool) -> datetime:
+    """An ISO date or date-time as an aware UTC instant.
+
+    A date means the whole day in the service's time zone: as `since` its first
+    instant, as `until` the first instant of the next day (exclusive), so
+    since=until=2026-11-27 is that one day. A date-time without an offset is read in
+    the service's time zone, like `as_of` in a request; `until` as a date-time is
+    inclusive (the bound is moved one microsecond on).
+    """
+    text = text.strip()
+    if len(text) > 40:
+        raise ValueError("too long")
+    zone = ZoneInfo(timezone)
+    if len(text) == 10:
+        day = date.fromisoformat(text)
+        if end_of_day:
+            day += timedelta(days=1)
+        return datetime.combine(day, time(0), zone).astimezone(UTC)
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    if end_of_day:
+        moment += timedelta(microseconds=1)
+    return moment.astimezone(UTC)
+
+
+def parse_limit(raw: str | None, maximum: int = MAX_LIMIT, default: int = DEFAULT_LIMIT) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise Problem(422, "The limit is not valid.",
+                      {"limit": [f"Must be a whole number from 1 to {maximum}."]})
+    return int(raw)
+
+
+def encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str | None) -> int | None:
+    """The seq a cursor points after, or None for the first page; Problem(422) if forged."""
+    if raw is None:
+        return None
+    bad = Problem(422, "The cursor is not valid.",
+                  {"cursor": ["Use the next_cursor of a previous page, unchanged."]})
+    if not 1 <= len(raw) <= 40 or not raw.isascii():
+        raise bad
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
+    except (binascii.Error, ValueError):
+        raise bad from None
+    number = text.removeprefix(CURSOR_PREFIX)
+    if number == text or not number.isdigit() or len(number) > 18 or int(number) < 1:
+        raise bad
+    return int(number)
+
+
+def where(filters: Filters) -> list[Any]:
+    """The WHERE terms of `filters` on the decisions table."""
+    terms: list[Any] = [false()] if filters.match_nothing else []
+    for name in ("action", "outcome", "actor_id", "client_id"):
+        value = getattr(filters, name)
+        if value is not None:
+            terms.append(getattr(Decision, name) == value)
+    if filters.subject_id is not None:
+        # A shipment or claim is also found by its order's id.
+        terms.append(or_(Decision.subject_id == filters.subject_id,
+                         Decision.order_id == filters.subject_id))
+    if filters.since is not None:
+        terms.append(Decision.decided_at >= filters.since)
+    if filters.until is not None:
+        terms.append(Decision.decided_at < filters.until)
+    for name in ("rule", "principle"):
+        value = getattr(filters, name)
+        if value is not None:
+            # EXISTS, not a join: a rule that matched two offer lines must not list
+            # the decision twice. The (rule, decision_seq) index answers each probe.
+            terms.append(exists().where(and_(DecisionReason.decision_seq == Decision.seq,
+                                             getattr(DecisionReason, name) == value)))
+    return terms
+
+
+def page_statement(filters: Filters, limit: int, before_seq: int | None,
+                   columns: tuple[Any, ...] | None = None) -> Select:
+    """One page, newest first: `limit + 1` rows, the extra one says there is a next page."""
+    statement = select(*(columns or (Decision,))).where(*where(filters))
+    if before_seq is not None:
+        statement = statement.where(Decision.seq < before_seq)
+    return statement.order_by(Decision.seq.desc()).limit(limit + 1)
+
+
+def all_statement(filters: Filters, columns: tuple[Any, ...], newest_first: bool = False
+                  ) -> Select:
+    """Every matching record in seq order, for streaming (export, impact)."""
+    order = Decision.seq.desc() if newest_first else Decision.seq.asc()
+    return select(*columns).where(*where(filters)).order_by(order)

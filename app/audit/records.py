@@ -1,0 +1,46 @@
+"""Logged rows as the API shows them: a page summary, the full record, an export line.
+
+Everything shown comes from `document`, the masked JSON the hash covers, plus
+columns copied from it; a clear confidential value is never in either (CONTRACT §7).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.audit.canonical import loads
+from app.audit.lookup import RESPONSE_FIELDS
+from app.audit.models import Decision
+
+# What a list page and an export read: everything but the columns only the writer needs.
+COLUMNS = (Decision.seq, Decision.actor_id, Decision.client_id, Decision.subject_id,
+           Decision.key_name, Decision.document, Decision.prev_hash, Decision.hash)
+FULL_EXTRA = ("request", "facts", "key_name")
+
+
+def summary(row: Any) -> dict[str, Any]:
+    """One item of GET /v1/decisions: the decision's answer, who asked about whom, seq."""
+    document = loads(row.document)
+    item = {name: document.get(name) for name in RESPONSE_FIELDS}
+    item.update(actor_id=row.actor_id, client_id=row.client_id, seq=row.seq)
+    return item
+
+
+def full(row: Any) -> dict[str, Any]:
+    """GET /v1/decisions/{id}: the answer, the masked request, facts and the chain links."""
+    document = loads(row.document)
+    record = {name: document.get(name) for name in RESPONSE_FIELDS}
+    record.update({name: document.get(name) for name in FULL_EXTRA})
+    record.update(seq=row.seq, hash=row.hash, prev_hash=row.prev_hash)
+    return record
+
+
+def jsonl_line(row: Any) -> str:
+    """The full record as one JSON line, spliced from the stored text.
+
+    The document is canonical JSON of an object, so adding the two chain fields before
+    its closing brace gives the same record as `full` (keys sorted) without parsing
+    and re-writing it: that is what keeps the export fast and its numbers exact.
+    """
+    document = row.document
+    return f'{document[:-1]},"hash":"{row.hash}","prev_hash":"{row.prev_hash}"}}\n'
