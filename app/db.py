@@ -47,7 +47,10 @@ def _ensure_sqlite_dir(url: str) -> None:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         directory = os.path.dirname(os.path.abspath(path))
-        os.makedirs(directory, exist_ok=True)
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError:
+            pass  # the first connection reports it; /health/ready says "unreachable"
 
 
 def init_app(app: Flask, url: str) -> None:

@@ -68,7 +68,7 @@ def test_403_wrong_role(client, body, make_key):
 
 def test_404_unknown_path_and_405_wrong_method(client, crm):
     assert_problem(client.get("/v1/no-such-thing", headers=crm), 404)
-    problem = assert_problem(client.get("/v1/decisions/batch", headers=crm), 405)
+    problem = assert_problem(client.delete("/v1/policy", headers=crm), 405)
     assert problem["status"] == 405
 
 

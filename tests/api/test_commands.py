@@ -1,0 +1,89 @@
+"""`dealguard db upgrade` and `dealguard keys ...`: the schema they make is the models'."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy import create_engine, select
+
+from app.audit.models import ChainHead
+from app.cli import main
+from app.cli.service import upgrade
+from app.db import Base
+
+MY_TABLES = {"api_keys", "decisions", "decision_reasons", "decision_chain", "policy_state"}
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DEALGUARD_DATABASE_URL", url)
+    monkeypatch.chdir(tmp_path)  # the commands must not depend on the working directory
+    return url
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_migrations_match_the_models(cli_env):
+    assert run("db", "upgrade").exit_code == 0
+    assert run("db", "upgrade").exit_code == 0  # idempotent
+    engine = create_engine(cli_env)
+    import app.auth  # noqa: F401 - register every model of this area
+
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        head = connection.execute(select(ChainHead.seq, ChainHead.hash)).one()
+    mine = [d for d in diff if _table_of(d) in MY_TABLES]
+    assert mine == []
+    assert head.seq == 0 and head.hash == "0" * 64
+    engine.dispose()
+
+
+def _table_of(difference) -> str | None:
+    item = difference[0] if isinstance(difference, list) else difference
+    for part in item[1:]:
+        name = getattr(part, "name", None)
+        table = getattr(part, "table", None)
+        if table is not None:
+            return table.name
+        if isinstance(part, str) and part in MY_TABLES:
+            return part
+        if name in MY_TABLES:
+            return name
+    return None
+
+
+def test_keys_create_prints_the_key_alone(cli_env):
+    run("db", "upgrade")
+    result = CliRunner().invoke(main, ["keys", "create", "--role", "crm", "--name", "crm-1"])
+    assert result.exit_code == 0
+    assert result.stdout.strip().startswith("dg_") and len(result.stdout.strip().split()) == 1
+    duplicate = run("keys", "create", "--role", "crm", "--name", "crm-1")
+    assert duplicate.exit_code != 0
+    assert run("keys", "create", "--role", "manager", "--name", "m").exit_code != 0
+    assert run("keys", "create", "--role", "root", "--name", "r").exit_code != 0
+    listing = run("keys", "list")
+    assert "crm-1\tcrm" in listing.stdout and "dg_" not in listing.stdout
+    assert run("keys", "revoke", "crm-1").exit_code == 0
+    assert run("keys", "revoke", "nobody").exit_code != 0
+
+
+def test_bootstrap_makes_one_admin_key_once(cli_env):
+    run("db", "upgrade")
+    first = run("keys", "bootstrap")
+    assert first.exit_code == 0 and first.stdout.strip().startswith("dg_")
+    second = run("keys", "bootstrap")
+    assert second.exit_code == 0 and "dg_" not in second.stdout
+
+
+def test_upgrade_function_takes_a_url(tmp_path):
+    url = f"sqlite:///{tmp_path / 'direct.db'}"
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    engine.dispose()

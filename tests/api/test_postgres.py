@@ -1,0 +1,125 @@
+"""The decision path and the hash chain on the real PostgreSQL (CI sets the URL and
+DEALGUARD_REQUIRE_POSTGRES=1, so these fail rather than skip when it is missing)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, func, select, text
+
+from app.audit.canonical import loads
+from app.audit.chain import GENESIS, link
+from app.audit.models import Decision
+from app.cli.service import upgrade
+
+pytestmark = pytest.mark.postgres
+REPO = Path(__file__).resolve().parents[2]
+
+
+def chain_length(engine) -> int:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Decision.seq, Decision.prev_hash, Decision.hash, Decision.document)
+            .order_by(Decision.seq)).all()
+    previous = GENESIS
+    for expected_seq, row in enumerate(rows, start=1):
+        assert row.seq == expected_seq and row.prev_hash == previous
+        assert loads(row.document)["seq"] == row.seq
+        assert row.hash == link(row.prev_hash, row.document)
+        previous = row.hash
+    return len(rows)
+
+
+def test_it_really_is_postgres(db_engine):
+    assert db_engine.dialect.name == "postgresql"
+
+
+def test_decision_path(client, body, make_key, db_engine):
+    headers = make_key("crm")
+    for action in ("discount", "shipment", "claim", "disclosure", "offer"):
+        response = client.post("/v1/decisions", json=body(action), headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+    same = body("claim", request_id="pg-1")
+    first = client.post("/v1/decisions", json=same, headers=headers).get_json()
+    again = client.post("/v1/decisions", json=same, headers=headers).get_json()
+    assert first == again
+    other = body("claim", request_id="pg-1", client={"id": "c-2"})
+    assert client.post("/v1/decisions", json=other, headers=headers).status_code == 409
+    batch = client.post("/v1/decisions/batch", headers=headers,
+                        json={"requests": [body("offer"), {"action": "nope"}]})
+    assert [a.get("status", 200) for a in batch.get_json()["decisions"]] == [200, 422]
+    assert chain_length(db_engine) == 7
+    with db_engine.connect() as connection:
+        stored = " ".join(connection.execute(select(Decision.document)).scalars())
+    assert "Ivan Petrov" not in stored and "hmac:" in stored
+
+
+def test_claim_replacement_on_postgres(client, body, make_key):
+    headers = make_key("crm")
+    claim = client.post("/v1/decisions", json=body("claim"), headers=headers).get_json()
+    replacement = body("shipment", shipment={"id": "s-2", "amount": 10,
+                                             "kind": "claim_replacement",
+                                             "claim_decision_id": claim["decision_id"]})
+    answer = client.post("/v1/decisions", json=replacement, headers=headers).get_json()
+    assert answer["outcome"] == "allow"
+
+
+def test_503_when_postgres_refuses_the_write(client, body, make_key, db_engine):
+    headers = make_key("crm")
+    with db_engine.begin() as connection:
+        connection.execute(text("ALTER TABLE decisions ADD CONSTRAINT no_more CHECK (seq < 0)"
+                                " NOT VALID"))
+    response = client.post("/v1/decisions", json=body("claim"), headers=headers)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+
+
+def test_migrations_on_postgres(postgres_url):
+    upgrade(postgres_url)
+    engine = create_engine(postgres_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT seq FROM decision_chain")).scalar() == 0
+    engine.dispose()
+
+
+WRITER = """
+import json, os, sys
+sys.path.insert(0, os.environ["REPO"])
+from app import create_app
+from app.config import Settings
+settings = Settings(database_url=os.environ["URL"], policy_path=os.environ["POLICY"],
+                    secret_key="test-secret-for-hmac", environment="test")
+client = create_app(settings).test_client()
+body = json.loads(os.environ["BODY"])
+headers = {"Authorization": "Bearer " + os.environ["KEY"]}
+codes = [client.post("/v1/decisions", json=body, headers=headers).status_code
+         for _ in range(int(os.environ["N"]))]
+print(json.dumps(codes))
+"""
+
+
+def test_two_processes_keep_one_chain(app, settings, body, db_engine):
+    """Two processes (like two gunicorn workers, or two hosts) write at once."""
+    from app import db
+    from app.auth import create_key
+
+    with app.app_context():
+        key = create_key(db.session(), "crm", "pg-writers")
+    env = dict(os.environ, REPO=str(REPO), URL=settings.database_url,
+               POLICY=settings.policy_path, BODY=json.dumps(body("claim")), KEY=key, N="40")
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(3)]
+    results = [writer.communicate(timeout=120) for writer in writers]
+    for writer, (out, err) in zip(writers, results, strict=True):
+        assert writer.returncode == 0, err[-2000:]
+        assert set(json.loads(out.strip().splitlines()[-1])) == {200}
+    assert chain_length(db_engine) == 120
+    with db_engine.connect() as connection:
+        assert connection.execute(select(func.count(func.distinct(Decision.decision_id))))\
+            .scalar() == 120
