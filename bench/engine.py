@@ -21,7 +21,7 @@ if sys.path[0] == str(ROOT / "bench"):  # run as a file: don't let bench/request
     sys.path[0] = str(ROOT)             # the `requests` package for anything imported later
 
 from bench.requests import claims_lookup, generate  # noqa: E402
-from bench.timing import percentile, rss_kib, time_calls  # noqa: E402
+from bench.timing import machine, percentile, rss_kib, time_calls  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     def decide(request: dict) -> dict:
         return policy.decide(request, claims=claims_lookup)
 
+    print(machine())
     spent = time_calls(decide, requests)
     print(f"{len(requests)} requests, five actions: median {percentile(spent, 50):.1f} µs, "
           f"p99 {percentile(spent, 99):.1f} µs, max {max(spent) / 1000:.1f} µs")

@@ -2,8 +2,8 @@
 
 The floor of the benchmarks (issue 6: "about 25 µs median") and a third opinion when
 dealguard and the Rego peer disagree. It trusts its input (the generator only makes valid
-requests) and answers {outcome, required_approvals, reasons, obligations}, where a reason is
-(rule, outcome, approver, item) with the rule ids of ../shared/peers/deal.rego.
+requests) and answers {outcome, required_approvals, reasons, obligations} as CONTRACT §3,
+without messages, with the rule ids of ../shared/peers/deal.rego.
 """
 
 from __future__ import annotations
@@ -157,13 +157,19 @@ def satisfies(role: str, required: str) -> bool:
 
 def decide(req: dict, claims: Lookup | None = None) -> dict[str, Any]:
     """The decision of CONTRACT §2 for one valid request."""
-    reasons, obligations = ACTIONS[req["action"]](req, claims)
+    found, obligations = ACTIONS[req["action"]](req, claims)
     given = [req["actor"]["role"]] + [a["role"] for a in req.get("approvals", ())]
-    open_roles = {
-        approver for _, outcome, approver, _ in reasons
-        if outcome == "require_approval" and not any(satisfies(g, approver) for g in given)
-    }
-    if any(outcome == "deny" for _, outcome, _, _ in reasons):
+    reasons, open_roles, denied = [], set(), False
+    for rule, outcome, approver, item in found:
+        by = None
+        if outcome == "require_approval":
+            by = next((g for g in given if satisfies(g, approver)), None)
+            if by is None:
+                open_roles.add(approver)
+        denied = denied or outcome == "deny"
+        reasons.append({"rule": rule, "principle": rule.split(".")[0], "outcome": outcome,
+                        "approver": approver, "satisfied_by": by, "item": item})
+    if denied:
         outcome, required = "deny", []
     else:
         if CD in open_roles:
