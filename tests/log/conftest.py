@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,3 +103,20 @@ def listing(client, compliance) -> Callable[..., Any]:
         return client.get("/v1/decisions", query_string=params, headers=headers or compliance)
 
     return get
+
+
+@pytest.fixture
+def clear_values() -> tuple[str, ...]:
+    return CLEAR_VALUES
+
+
+@pytest.fixture
+def candidate_text(settings) -> str:
+    """The running policy's rules.yaml, for a test to change into a candidate."""
+    return Path(settings.policy_path).read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def body() -> Callable[..., dict[str, Any]]:
+    """make_body(action, actor=, client=, **changes): a valid request to change."""
+    return make_body
