@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, current_app
 
 from app.api.openapi import build_spec
@@ -14,10 +16,24 @@ blueprint = Blueprint("docs", __name__)
 def openapi_json() -> Response:
     spec = current_app.extensions.get("dealguard.openapi")
     if spec is None:
-        spec = current_app.extensions["dealguard.openapi"] = build_spec()
+        spec = current_app.extensions["dealguard.openapi"] = build_spec(_other_routes())
     return json_response(spec)
 
 
 @blueprint.get("/docs")
 def docs_page() -> Response:
     return current_app.send_static_file("docs.html")
+
+
+def _other_routes() -> list[tuple[str, list[str], str]]:
+    """Endpoints of the other areas, summarised from their views' docstrings."""
+    routes = []
+    for rule in current_app.url_map.iter_rules():
+        if rule.endpoint == "static" or rule.rule in ("/openapi.json", "/docs"):
+            continue
+        view = current_app.view_functions[rule.endpoint]
+        summary = (view.__doc__ or rule.endpoint).strip().splitlines()[0]
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        methods = sorted(m for m in rule.methods or () if m not in ("HEAD", "OPTIONS"))
+        routes.append((path, methods, summary))
+    return routes

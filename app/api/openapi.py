@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from app.schemas import REQUEST_SCHEMAS
+from app.schemas.strict import IsoDate, IsoDateOrDateTime
 
 TITLES = {
     "discount": "DiscountRequest",
@@ -91,14 +93,19 @@ def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def build_spec() -> dict[str, Any]:
+def build_spec(routes: list[tuple[str, list[str], str]] | None = None) -> dict[str, Any]:
+    """The document; `routes` (path, methods, summary) adds endpoints of other areas."""
+    marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="dealguard",
         version="1",
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[marshmallow],
         info={"description": "Deal-compliance decisions under the company's sales policy."},
     )
+    # Our strict field types subclass marshmallow's Field; tell apispec what they are.
+    marshmallow.map_to_openapi_type(IsoDate, "string", "date")
+    marshmallow.map_to_openapi_type(IsoDateOrDateTime, "string", None)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for action, schema in REQUEST_SCHEMAS.items():
         spec.components.schema(TITLES[action], schema=schema)
@@ -133,7 +140,19 @@ def build_spec() -> dict[str, Any]:
     }})
     _policy_paths(spec)
     _service_paths(spec)
-    return spec.to_dict()
+    document = spec.to_dict()
+    for path, methods, summary in routes or []:
+        operations = document["paths"].setdefault(path, {})
+        for method in methods:
+            operations.setdefault(method.lower(), {
+                "summary": summary,
+                "parameters": [{"name": name, "in": "path", "required": True,
+                                "schema": {"type": "string"}}
+                               for name in re.findall(r"{([^}]+)}", path)],
+                "security": SECURED if path.startswith("/v1/") else [],
+                "responses": {"200": {"description": "OK"}, **_errors(400, 401, 403, 422)},
+            })
+    return document
 
 
 def _policy_paths(spec: APISpec) -> None:
