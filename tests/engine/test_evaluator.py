@@ -107,3 +107,12 @@ def test_two_policy_versions_side_by_side(rules_text):
 def test_the_same_text_loaded_twice_works_twice(rules_text):
     first, second = load_policy_text(rules_text), load_policy_text(rules_text)
     assert first.decide(discount(12)) == second.decide(discount(12))
+
+
+@pytest.mark.parametrize("action", [[], {}, 1, None, "refund"])
+def test_an_odd_action_is_a_field_error(policy, action):
+    request = discount(1)
+    request["action"] = action
+    with pytest.raises(InvalidRequest) as caught:
+        policy.decide(request)
+    assert list(caught.value.errors) == ["action"]
