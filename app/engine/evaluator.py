@@ -38,23 +38,35 @@ class EngineError(RuntimeError):
 
 def to_json(value: Any) -> str:
     """JSON as durable_rules' parser reads it: no exponents, no NaN, raw UTF-8."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float | Decimal):
-        return _fixed(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        return "{" + ",".join(_key(k) + ":" + to_json(v) for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(to_json(v) for v in value) + "]"
+    encode = _ENCODERS.get(type(value))
+    if encode is not None:
+        return encode(value)
+    if isinstance(value, bool | int | float | Decimal | str | dict | list | tuple):
+        return _ENCODERS[next(t for t in _ENCODERS if isinstance(value, t))](value)
     raise TypeError(f"cannot send {type(value).__name__} to the rule engine")
+
+
+def _object(value: dict) -> str:
+    return "{" + ",".join([_key(k) + ":" + to_json(v) for k, v in value.items()]) + "}"
+
+
+def _array(value: list | tuple) -> str:
+    return "[" + ",".join([to_json(v) for v in value]) + "]"
+
+
+# Exact types first (bool before int: True is an int too). encode_basestring keeps
+# UTF-8 raw, which the engine needs to compare Cyrillic text.
+_ENCODERS = {
+    type(None): lambda _: "null",
+    bool: lambda value: "true" if value else "false",
+    int: str,
+    float: lambda value: _fixed(value),
+    Decimal: lambda value: _fixed(value),
+    str: json.encoder.encode_basestring,
+    dict: _object,
+    list: _array,
+    tuple: _array,
+}
 
 
 @functools.lru_cache(maxsize=4096)
