@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, json
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPES = {
@@ -92,6 +93,14 @@ def register_error_handlers(app) -> None:
             headers["Allow"] = ", ".join(error.valid_methods)
         detail = error.description or TITLES.get(status, "Error")
         return problem_response(status, detail, None, headers)
+
+    @app.errorhandler(SQLAlchemyError)
+    def _database(error: SQLAlchemyError) -> Response:
+        # The database is down or refuses us (a read for the key, the log, the stats):
+        # not the caller's fault and not a bug of ours; tell it to come back.
+        app.logger.error("database unavailable: %s", type(error).__name__)
+        return problem_response(503, "The database is unavailable; try again shortly.",
+                                headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -233,3 +233,11 @@ def _metric(client, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[1])
     return 0.0
+
+
+def test_503_when_the_database_is_gone_before_the_key_check(post, body, db_engine):
+    with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE api_keys"))
+    response = post(body("claim"))
+    assert_problem(response, 503)
+    assert response.headers["Retry-After"]

@@ -78,3 +78,15 @@ def test_ready_checks_the_database_each_time(client, db_engine):
     with db_engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     assert client.get("/health/ready").status_code == 200
+
+
+def test_a_database_that_is_down_gives_503_not_500(settings, body):
+    down = "postgresql+psycopg://postgres@127.0.0.1:9/nothing?connect_timeout=2"
+    other = create_app(replace(settings, database_url=down))
+    client = other.test_client()
+    assert client.get("/health/ready").status_code == 503
+    response = client.post("/v1/decisions", json=body("claim"),
+                           headers={"Authorization": "Bearer dg_whatever"})
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["Retry-After"]
