@@ -10,6 +10,7 @@ line rule can read `client.segment` beside `line.discount_percent`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -92,7 +93,7 @@ def derive(
     action: str, request: dict[str, Any], as_of: dt.date, claims: ClaimLookup | None
 ) -> Facts:
     """Facts of one validated request (see `validate_request`)."""
-    base = _flatten(request, scalar_fields(action))
+    base = _flatten(request, _paths(action))
     base["as_of"] = as_of.isoformat()
     base["actor.owns_client"] = request["actor"]["id"] == request["client"].get("owner_id")
     lines: list[dict[str, Any]] = []
@@ -114,12 +115,18 @@ def derive(
     return Facts(base, lines)
 
 
-def _flatten(request: dict[str, Any], paths: dict[str, FieldInfo]) -> dict[str, Any]:
+@functools.cache
+def _paths(action: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((path, tuple(path.split("."))) for path in scalar_fields(action))
+
+
+def _flatten(request: dict[str, Any], paths: tuple[tuple[str, tuple[str, ...]], ...]
+             ) -> dict[str, Any]:
     flat: dict[str, Any] = {}
-    for path in paths:
+    for path, parts in paths:
         value: Any = request
-        for part in path.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
+        for part in parts:
+            value = value.get(part) if type(value) is dict else None
         if isinstance(value, dt.date):
             value = value.isoformat()
         flat[path] = value
