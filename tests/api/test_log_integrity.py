@@ -145,3 +145,44 @@ def test_threads_share_one_chain(app, body, make_key):
         thread.join()
     assert errors == []
     assert assert_one_chain(app.extensions["dealguard.engine"]) == 40
+
+
+WRITER = """
+import json, os, sys
+sys.path.insert(0, os.environ["REPO"])
+from app import create_app
+from app.config import Settings
+settings = Settings(database_url=os.environ["URL"], policy_path=os.environ["POLICY"],
+                    secret_key="test-secret-for-hmac", environment="test")
+client = create_app(settings).test_client()
+body = json.loads(os.environ["BODY"])
+headers = {"Authorization": "Bearer " + os.environ["KEY"]}
+codes = [client.post("/v1/decisions", json=body, headers=headers).status_code
+         for _ in range(int(os.environ["N"]))]
+print(json.dumps(codes))
+"""
+
+
+def test_processes_share_one_chain_on_sqlite(app, settings, body):
+    """Like two gunicorn workers: separate processes, one SQLite file, one chain."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from app import db
+    from app.auth import create_key
+
+    with app.app_context():
+        key = create_key(db.session(), "crm", "sqlite-writers")
+    env = dict(os.environ, REPO=str(Path(__file__).resolve().parents[2]),
+               URL=settings.database_url, POLICY=settings.policy_path,
+               BODY=json.dumps(body("claim")), KEY=key, N="25")
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+               for _ in range(3)]
+    for writer in writers:
+        out, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err[-2000:]
+        assert set(json.loads(out.strip().splitlines()[-1])) == {200}
+    assert assert_one_chain(app.extensions["dealguard.engine"]) == 75
