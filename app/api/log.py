@@ -49,11 +49,9 @@ def _restrict(filters: query.Filters) -> query.Filters:
 def list_decisions() -> Response:
     filters, limit, before = query.parse_page(request.args, _timezone())
     filters = _restrict(filters)
-    statement = query.page_statement(filters, limit, before, records.COLUMNS)
     with db.engine().connect() as connection:
-        rows = connection.execute(statement).all()
-    page = rows[:limit]
-    next_cursor = query.encode_cursor(page[-1].seq) if len(rows) > limit else None
+        page, more = query.fetch_page(connection, filters, limit, before, records.COLUMNS)
+    next_cursor = query.encode_cursor(page[-1].seq) if more else None
     return json_response({"items": [records.summary(row) for row in page],
                           "next_cursor": next_cursor})
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine
 
-from app.audit.query import Filters, all_statement
+from app.audit.query import Filters, distinct, matching
 from app.audit.records import COLUMNS, jsonl_line
 
 FORMATS = ("csv", "jsonl")
@@ -36,20 +37,26 @@ def stream(engine: Engine, filters: Filters, fmt: str, batch: int = BATCH) -> It
         raise ValueError(f"unknown export format {fmt!r}")
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=batch).execute(
-            all_statement(filters, COLUMNS))
+            matching(filters, COLUMNS, newest_first=False))
+        # A row that repeats (see query.matching) does so within or across batches.
+        rows = distinct(row for part in result.partitions() for row in part)
         if fmt == "jsonl":
-            for rows in result.partitions():
-                yield "".join(jsonl_line(row) for row in rows)
+            for part in _batches(rows, batch):
+                yield "".join(jsonl_line(row) for row in part)
             return
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(CSV_COLUMNS)
-        for rows in result.partitions():
-            writer.writerows(csv_row(row) for row in rows)
+        for part in _batches(rows, batch):
+            writer.writerows(csv_row(row) for row in part)
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
         yield buffer.getvalue()  # the header alone when nothing matched
+
+
+def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    return iter(lambda: list(itertools.islice(rows, size)), [])
 
 
 def csv_row(row: Any) -> list[Any]:

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from app.audit.canonical import loads
 from app.audit.lookup import claim_lookup
 from app.audit.models import Decision
-from app.audit.query import Filters, all_statement
+from app.audit.query import Filters, matching
 from app.schemas import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ def replay(engine: Engine, candidate: Any, filters: Filters, limit: int,
     """Decide the newest `limit` matching logged requests again under `candidate`."""
     impact = Impact()
     claims = claim_lookup(engine)
-    statement = all_statement(filters, _COLUMNS, newest_first=True).limit(limit)
+    # impact takes no rule filter, so no row repeats and the limit counts decisions.
+    statement = matching(filters, _COLUMNS, newest_first=True).limit(limit)
     with engine.connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=500).execute(
             statement)

@@ -20,6 +20,8 @@ POSTGRES_INDEXES = (
     Index("ix_decisions_client_id_seq", Decision.client_id, Decision.seq),
     Index("ix_decisions_subject_id_seq", Decision.subject_id, Decision.seq),
     Index("ix_decisions_order_id_seq", Decision.order_id, Decision.seq),
+    # A time window's matches are found and sorted from the index alone.
+    Index("ix_decisions_decided_at_seq", Decision.decided_at, Decision.seq),
 )
 
 for _index in POSTGRES_INDEXES:

@@ -15,13 +15,13 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, false, or_, select
+from sqlalchemy import Connection, Select, and_, exists, false, or_, select
 
 import app.audit.indexes  # noqa: F401 - the indexes these query shapes rely on
 from app.audit.models import Decision, DecisionReason
@@ -180,8 +180,8 @@ def decode_cursor(raw: str | None) -> int | None:
     return int(number)
 
 
-def where(filters: Filters) -> list[Any]:
-    """The WHERE terms of `filters` on the decisions table."""
+def where(filters: Filters, skip: str | None = None) -> list[Any]:
+    """The WHERE terms of `filters` on the decisions table (but the one named `skip`)."""
     terms: list[Any] = [false()] if filters.match_nothing else []
     for name in ("action", "outcome", "actor_id", "client_id"):
         value = getattr(filters, name)
@@ -197,25 +197,72 @@ def where(filters: Filters) -> list[Any]:
         terms.append(Decision.decided_at < filters.until)
     for name in ("rule", "principle"):
         value = getattr(filters, name)
-        if value is not None:
-            # EXISTS, not a join: a rule that matched two offer lines must not list
-            # the decision twice. The (rule, decision_seq) index answers each probe.
+        if value is not None and name != skip:
             terms.append(exists().where(and_(DecisionReason.decision_seq == Decision.seq,
                                              getattr(DecisionReason, name) == value)))
     return terms
 
 
-def page_statement(filters: Filters, limit: int, before_seq: int | None,
-                   columns: tuple[Any, ...] | None = None) -> Select:
-    """One page, newest first: `limit + 1` rows, the extra one says there is a next page."""
-    statement = select(*(columns or (Decision,))).where(*where(filters))
+def matching(filters: Filters, columns: tuple[Any, ...] | None, newest_first: bool,
+             before_seq: int | None = None) -> Select:
+    """Matching rows in seq order; `columns` must hold Decision.seq (None: the seq alone).
+
+    With a rule or principle filter the rows are read through the reasons index
+    (rule, decision_seq), walked in seq order and joined to their decision: a rare
+    rule then costs as little as a common one, where an EXISTS probed from the
+    decisions side would scan the log until enough rare matches turned up. A
+    decision whose rule matched two offer lines comes twice, one after the other:
+    read it through `distinct` (or `fetch_page`, which does).
+    """
+    driver = "rule" if filters.rule is not None else (
+        "principle" if filters.principle is not None else None)
+    if driver is None:
+        seq = Decision.seq
+        statement = select(*(columns or (seq,))).where(*where(filters))
+    else:
+        seq = DecisionReason.decision_seq
+        statement = (select(*(columns or (seq,))).select_from(DecisionReason)
+                     .join(Decision, Decision.seq == DecisionReason.decision_seq)
+                     .where(getattr(DecisionReason, driver) == getattr(filters, driver),
+                            *where(filters, skip=driver)))
     if before_seq is not None:
-        statement = statement.where(Decision.seq < before_seq)
-    return statement.order_by(Decision.seq.desc()).limit(limit + 1)
+        statement = statement.where(seq < before_seq)
+    return statement.order_by(seq.desc() if newest_first else seq.asc())
 
 
-def all_statement(filters: Filters, columns: tuple[Any, ...], newest_first: bool = False
-                  ) -> Select:
-    """Every matching record in seq order, for streaming (export, impact)."""
-    order = Decision.seq.desc() if newest_first else Decision.seq.asc()
-    return select(*columns).where(*where(filters)).order_by(order)
+def distinct(rows: Iterable[Any]) -> Iterator[Any]:
+    """Rows in seq order without the repeats a reason-driven read gives."""
+    last = None
+    for row in rows:
+        if row.seq != last:
+            last = row.seq
+            yield row
+
+
+def fetch_page(connection: Connection, filters: Filters, limit: int, before_seq: int | None,
+               columns: tuple[Any, ...]) -> tuple[list[Any], bool]:
+    """One page, newest first, and whether another follows (one row more was found).
+
+    Two short reads: the page's seqs first, then their rows. The first can then be
+    answered from indexes alone (every index ends in seq), and where a database must
+    sort matches (a time window read through the decided_at index) it sorts bare
+    seqs, not rows that carry a document of a few kilobytes each.
+    """
+    want = limit + 1
+    seqs: list[int] = []
+    while True:
+        batch = connection.execute(
+            matching(filters, None, True, before_seq=before_seq).limit(want)).scalars().all()
+        for seq in batch:
+            if not seqs or seqs[-1] != seq:
+                seqs.append(seq)
+        # Only repeats can leave the page short while rows remain: read on past them.
+        if len(seqs) >= want or len(batch) < want:
+            break
+        before_seq = batch[-1]
+    page = seqs[:limit]
+    if not page:
+        return [], False
+    rows = connection.execute(select(*columns).where(Decision.seq.in_(page))
+                              .order_by(Decision.seq.desc())).all()
+    return rows, len(seqs) > limit

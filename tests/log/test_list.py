@@ -87,6 +87,29 @@ def test_a_rule_matching_twice_lists_the_decision_once(decide, listing):
     assert ids(listing(rule=repeated)) == [answer["decision_id"]]
 
 
+def test_repeated_reasons_never_shorten_or_repeat_pages(decide, listing, client, compliance):
+    item = {"sku": "A", "quantity": 1, "available_quantity": 5, "lead_time_days": 1,
+            "need": None, "list_price": 100}
+    items = [{**item, "sku": f"S{i}"} for i in range(4)]  # the rule matches four lines each
+    made = [decide("offer", offer={"id": f"of-{n}", "currency": "RUB",
+                                   "promised_delivery_date": "2026-12-20", "items": items})
+            for n in range(5)]
+    rules = [reason["rule"] for reason in made[0]["reasons"]]
+    rule = next(rule for rule in rules if rules.count(rule) == 4)
+    seen, cursor = [], None
+    while True:
+        body = listing(rule=rule, limit=2, **({"cursor": cursor} if cursor else {})).get_json()
+        assert len(body["items"]) == 2 or body["next_cursor"] is None
+        seen += [item["decision_id"] for item in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [answer["decision_id"] for answer in reversed(made)]
+    lines = client.get("/v1/decisions/export", query_string={"format": "jsonl", "rule": rule},
+                       headers=compliance).get_data(as_text=True).splitlines()
+    assert len(lines) == 5
+
+
 def _set_decided_at(engine, decision_id: str, moment: datetime) -> None:
     # decided_at is a filter column; the hash covers the document, not this copy.
     with engine.begin() as connection:
