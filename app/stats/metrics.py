@@ -1,30 +1,18 @@
-"""The metrics of CONTRACT §5 and the SQL aggregate that computes each one.
+"""The metrics of CONTRACT §5: what each one counts, and in which source.
 
 Two sources: the `activities` table (what the team did) and the decision log
-(what the rules allowed). Each metric is one aggregate expression over one
-source; `aggregate.py` puts them into a single GROUP BY per source.
+(what the rules allowed). A metric counts the rows of one source that match its
+event types and outcome, sums their amounts, or counts their distinct clients.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    ColumnElement,
-    DateTime,
-    Integer,
-    String,
-    case,
-    cast,
-    column,
-    distinct,
-    func,
-    table,
-)
+from sqlalchemy import DateTime, String, column, table
 from sqlalchemy.sql.expression import FromClause
 
-from app.stats.models import Activity
+from app.stats.models import EVENT_TYPES, Activity
 
 # The decision log belongs to app.audit; only these three columns are read, so a
 # lightweight table construct is enough and keeps this package free of its model
@@ -48,91 +36,46 @@ class Source:
     table: FromClause
     time_column: str  # the UTC instant that places a row in a period
     person_column: str  # who the row is attributed to (manager_id filter)
-    value_columns: tuple[str, ...]  # what the aggregates read
+    type_column: str | None  # the event type, where the source has one
 
 
 SOURCES = {
-    "activities": Source(
-        "activities", ACTIVITIES, "occurred_at", "manager_id",
-        ("type", "outcome", "client_id", "amount"),
-    ),
-    "decisions": Source("decisions", DECISIONS, "decided_at", "actor_id", ("outcome",)),
+    "activities": Source("activities", ACTIVITIES, "occurred_at", "manager_id", "type"),
+    "decisions": Source("decisions", DECISIONS, "decided_at", "actor_id", None),
 }
-
-# An aggregate receives the (sub)query's columns and the dialect name.
-Aggregate = Callable[[object, str], ColumnElement]
 
 
 @dataclass(frozen=True)
 class Metric:
+    """What one metric counts; `aggregate.py` turns it into SQL."""
+
     name: str
     source: str
-    money: bool
     label: str  # for people: the terminal table and the chart title
-    aggregate: Aggregate
-
-
-def _count_where(condition: Callable[[object], ColumnElement]) -> Aggregate:
-    return lambda c, _dialect: func.sum(case((condition(c), 1), else_=0))
-
-
-def _money_where(event_type: str) -> Aggregate:
-    def aggregate(c, dialect: str) -> ColumnElement:
-        amount = c.amount
-        if dialect == "sqlite":
-            # SQLite keeps NUMERIC as a double and would sum doubles; summing whole
-            # kopecks as integers is exact. Rounding each value to the kopeck first
-            # is exact too: every stored amount has at most two decimals and is far
-            # below 2**53 kopecks. aggregate.py divides the sum by 100 again.
-            amount = cast(func.round(c.amount * 100), Integer)
-        return func.sum(case((c.type == event_type, amount), else_=0))
-
-    return aggregate
-
-
-def _of_type(event_type: str) -> Callable[[object], ColumnElement]:
-    return lambda c: c.type == event_type
-
-
-def _outcome(outcome: str) -> Callable[[object], ColumnElement]:
-    return lambda c: c.outcome == outcome
+    types: tuple[str, ...] = ()  # activities: the event types it reads
+    outcome: str | None = None  # only rows with this outcome
+    money: bool = False  # the sum of `amount` rather than a count of rows
+    distinct_clients: bool = False  # the number of distinct client_id rather than rows
 
 
 METRIC_LIST = (
-    Metric("calls", "activities", False, "Calls", _count_where(_of_type("call"))),
+    Metric("calls", "activities", "Calls", ("call",)),
+    Metric("calls_connected", "activities", "Calls connected", ("call",), "connected"),
+    Metric("meetings", "activities", "Meetings", ("meeting",)),
+    Metric("offers_sent", "activities", "Offers sent", ("offer_sent",)),
+    Metric("contracts_signed", "activities", "Contracts signed", ("contract_signed",)),
+    Metric("deals_amount", "activities", "Deals signed, RUB", ("contract_signed",), money=True),
     Metric(
-        "calls_connected", "activities", False, "Calls connected",
-        _count_where(lambda c: (c.type == "call") & (c.outcome == "connected")),
+        "payments_amount", "activities", "Payments received, RUB", ("payment_received",),
+        money=True,
     ),
-    Metric("meetings", "activities", False, "Meetings", _count_where(_of_type("meeting"))),
-    Metric("offers_sent", "activities", False, "Offers sent", _count_where(_of_type("offer_sent"))),
+    Metric("clients_served", "activities", "Clients served", EVENT_TYPES, distinct_clients=True),
+    Metric("decisions", "decisions", "Decisions"),
+    Metric("decisions_allowed", "decisions", "Decisions allowed", outcome="allow"),
+    Metric("decisions_denied", "decisions", "Decisions denied", outcome="deny"),
     Metric(
-        "contracts_signed", "activities", False, "Contracts signed",
-        _count_where(_of_type("contract_signed")),
-    ),
-    Metric(
-        "deals_amount", "activities", True, "Deals signed, RUB", _money_where("contract_signed"),
-    ),
-    Metric(
-        "payments_amount", "activities", True, "Payments received, RUB",
-        _money_where("payment_received"),
-    ),
-    Metric(
-        "clients_served", "activities", False, "Clients served",
-        lambda c, _dialect: func.count(distinct(c.client_id)),
-    ),
-    Metric("decisions", "decisions", False, "Decisions", lambda c, _dialect: func.count()),
-    Metric(
-        "decisions_allowed", "decisions", False, "Decisions allowed",
-        _count_where(_outcome("allow")),
-    ),
-    Metric(
-        "decisions_denied", "decisions", False, "Decisions denied",
-        _count_where(_outcome("deny")),
-    ),
-    Metric(
-        "decisions_require_approval", "decisions", False, "Decisions needing approval",
-        _count_where(_outcome("require_approval")),
+        "decisions_require_approval", "decisions", "Decisions needing approval",
+        outcome="require_approval",
     ),
 )
 

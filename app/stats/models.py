@@ -35,14 +35,15 @@ class Activity(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
-        # Team-wide periods scan a time range; per-manager periods a manager's range.
-        # The trailing columns let both queries be answered from the index alone.
+        # A period's query reads a time range of the event types its metrics count,
+        # team-wide or for one manager; the trailing columns answer it from the index
+        # alone, without visiting the table.
         Index(
-            "ix_activities_occurred_at",
-            "occurred_at", "type", "outcome", "client_id", "amount",
+            "ix_activities_type_occurred_at",
+            "type", "occurred_at", "outcome", "client_id", "amount",
         ),
         Index(
-            "ix_activities_manager_occurred_at",
-            "manager_id", "occurred_at", "type", "outcome", "client_id", "amount",
+            "ix_activities_manager_type_occurred_at",
+            "manager_id", "type", "occurred_at", "outcome", "client_id", "amount",
         ),
     )

@@ -32,16 +32,16 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index(
-        "ix_activities_occurred_at", "activities",
-        ["occurred_at", "type", "outcome", "client_id", "amount"],
+        "ix_activities_type_occurred_at", "activities",
+        ["type", "occurred_at", "outcome", "client_id", "amount"],
     )
     op.create_index(
-        "ix_activities_manager_occurred_at", "activities",
-        ["manager_id", "occurred_at", "type", "outcome", "client_id", "amount"],
+        "ix_activities_manager_type_occurred_at", "activities",
+        ["manager_id", "type", "occurred_at", "outcome", "client_id", "amount"],
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_activities_manager_occurred_at", table_name="activities")
-    op.drop_index("ix_activities_occurred_at", table_name="activities")
+    op.drop_index("ix_activities_manager_type_occurred_at", table_name="activities")
+    op.drop_index("ix_activities_type_occurred_at", table_name="activities")
     op.drop_table("activities")
