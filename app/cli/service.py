@@ -14,8 +14,17 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 
 
 def migrations_dir() -> str:
-    """The Alembic scripts: DEALGUARD_MIGRATIONS, else migrations/ beside the app package."""
-    return os.environ.get("DEALGUARD_MIGRATIONS") or os.path.join(REPO_ROOT, "migrations")
+    """The Alembic scripts: DEALGUARD_MIGRATIONS, else migrations/ beside the app package
+    (a checkout or `pip install -e .`), else migrations/ in the working directory (a plain
+    `pip install .` run from the checkout)."""
+    if os.environ.get("DEALGUARD_MIGRATIONS"):
+        return os.environ["DEALGUARD_MIGRATIONS"]
+    for base in (REPO_ROOT, os.getcwd()):
+        candidate = os.path.join(base, "migrations")
+        if os.path.isfile(os.path.join(candidate, "env.py")):
+            return candidate
+    raise click.ClickException(
+        "cannot find the migrations/ folder; run from the checkout or set DEALGUARD_MIGRATIONS")
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
