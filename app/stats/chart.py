@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from xml.sax.saxutils import escape, quoteattr
 
+from app.stats.labels import format_number, period_label, span
 from app.stats.metrics import METRICS
 from app.stats.trend import compare
 
@@ -18,13 +19,15 @@ WIDTH, HEIGHT = 960, 480
 LEFT, RIGHT, TOP, BOTTOM = 96, 40, 84, 72
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 MAX_X_LABELS = 13
-# A no-break space groups thousands (1 234 567) as a Russian report prints them and
-# keeps a number on one line; every font has the glyph.
-THOUSANDS = "\u00a0"
+FOOTNOTES = {
+    "day": "Each point is a calendar day. Shaded: the current day.",
+    "week": "Each point is an ISO week (Monday to Sunday), labelled by its Monday. "
+    "Shaded: the current week.",
+    "month": "Each point is a calendar month. Shaded: the current month.",
+    "quarter": "Each point is a calendar quarter. Shaded: the current quarter.",
+}
 FONT = "Helvetica, Arial, sans-serif"
 LINE, MARK, GRID, INK, MUTED = "#1f5fa8", "#d9480f", "#e3e6ea", "#222", "#666"
-# English month names whatever the server's locale, so the chart reads the same everywhere.
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def render_chart(data: dict, today: dt.date, zone_name: str) -> str:
@@ -50,7 +53,7 @@ def render_chart(data: dict, today: dt.date, zone_name: str) -> str:
     title = f"{metric.label}, per {noun}"
     subtitle = (
         f"{who} · {len(points)} {noun}{'s' if len(points) > 1 else ''} to "
-        f"{_span(starts[last], ends[last])} · {zone_name}"
+        f"{span(starts[last], ends[last])} · {zone_name}"
     )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
@@ -68,6 +71,7 @@ def render_chart(data: dict, today: dt.date, zone_name: str) -> str:
     parts += _line(values, x, y, in_progress)
     raw = [point["value"] for point in points]
     parts += _current_label(metric.money, raw, x(last), y(values[last]), in_progress)
+    parts.append(_text(LEFT, HEIGHT - 10, FOOTNOTES[data["period"]], size=11, fill=MUTED))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -99,7 +103,7 @@ def _x_axis(period: str, starts: list[dt.date], x) -> list[str]:
         parts.append(
             f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{base}" y2="{base + 5}" stroke="{INK}"/>'
         )
-        label = _period_label(period, starts[i])
+        label = period_label(period, starts[i])
         weight = "bold" if i == last else None
         parts.append(_text(x(i), base + 20, label, anchor="middle", size=12, weight=weight))
         year = starts[i].year
@@ -177,23 +181,3 @@ def _decimals(step: float) -> int:
         if abs(step * 10**decimals - round(step * 10**decimals)) < 1e-9:
             return decimals
     return 2
-
-
-def format_number(value: float, decimals: int = 0) -> str:
-    """12345678.5 -> '12 345 678.50' (no-break spaces), for charts and the terminal."""
-    return f"{value:,.{decimals}f}".replace(",", THOUSANDS)
-
-
-def _period_label(period: str, start: dt.date) -> str:
-    if period == "month":
-        return f"{MONTHS[start.month - 1]} {start.year}"
-    if period == "quarter":
-        return f"Q{(start.month - 1) // 3 + 1} {start.year}"
-    return f"{start.day} {MONTHS[start.month - 1]}"
-
-
-def _span(start: dt.date, end: dt.date) -> str:
-    last = f"{end.day} {MONTHS[end.month - 1]} {end.year}"
-    if start == end:
-        return last
-    return f"{start.day} {MONTHS[start.month - 1]} – {last}"
