@@ -77,21 +77,7 @@ def decide(ctx: Context, body: Any, caller: Caller) -> dict[str, Any]:
         prior = _prior(ctx, request_id)
         if prior is not None:
             return _replay(prior, fingerprint, request_id)
-    try:
-        policy = ctx.holder.current()
-    except PolicyUnavailable:
-        raise Problem(503, "No policy is loaded; no decision can be made.",
-                      headers=RETRY_AFTER) from None
-    try:
-        evaluation = policy.evaluate(body, claims=lookup.claim_lookup(ctx.engine),
-                                     timezone=ctx.timezone)
-    except InvalidRequest as error:
-        metrics.REJECTED.labels("422").inc()
-        raise Problem(422, error.detail, error.errors) from None
-    except SQLAlchemyError:
-        _log_failure("claim lookup")
-        raise Problem(503, "The decision log cannot be read; try again.",
-                      headers=RETRY_AFTER) from None
+    policy, evaluation = _evaluate(ctx, body)
 
     action = body["action"]
     decided_at = datetime.now(UTC)
@@ -111,23 +97,49 @@ def decide(ctx: Context, body: Any, caller: Caller) -> dict[str, Any]:
         _log_failure("masking")
         raise Problem(503, "The decision could not be prepared for the log; no decision.",
                       headers=RETRY_AFTER) from None
-    try:
-        append(ctx.engine, entry)
-    except DuplicateRequestId:
-        # Another worker logged the same request_id a moment ago.
-        prior = _prior(ctx, request_id)
-        if prior is None:
-            _log_failure("write")
-            raise Problem(503, "The decision log cannot be written.",
-                          headers=RETRY_AFTER) from None
+    prior = _append(ctx, entry)
+    if prior is not None:
+        # Another worker logged the same request_id a moment ago: answer as it did.
         return _replay(prior, fingerprint, request_id)
-    except LogWriteError as error:
-        _log_failure(f"write ({error})")
-        raise Problem(503, "The decision log cannot be written; no decision was made.",
-                      headers=RETRY_AFTER) from None
     metrics.DECISIONS.labels(action, response["outcome"]).inc()
     metrics.DECISION_SECONDS.labels(action).observe(time.perf_counter() - started)
     return response
+
+
+def _evaluate(ctx: Context, body: dict) -> tuple[Any, Any]:
+    """The running policy and its evaluation of `body` (422 if invalid, 503 if no policy)."""
+    try:
+        policy = ctx.holder.current()
+    except PolicyUnavailable:
+        raise Problem(503, "No policy is loaded; no decision can be made.",
+                      headers=RETRY_AFTER) from None
+    try:
+        evaluation = policy.evaluate(body, claims=lookup.claim_lookup(ctx.engine),
+                                     timezone=ctx.timezone)
+    except InvalidRequest as error:
+        metrics.REJECTED.labels("422").inc()
+        raise Problem(422, error.detail, error.errors) from None
+    except SQLAlchemyError:
+        _log_failure("claim lookup")
+        raise Problem(503, "The decision log cannot be read; try again.",
+                      headers=RETRY_AFTER) from None
+    return policy, evaluation
+
+
+def _append(ctx: Context, entry: Entry) -> lookup.Prior | None:
+    """Log `entry`; None when written, the prior record when its request_id won a race."""
+    try:
+        append(ctx.engine, entry)
+        return None
+    except DuplicateRequestId:
+        prior = _prior(ctx, entry.request_id)
+        if prior is not None:
+            return prior
+        _log_failure("write")
+    except LogWriteError as error:
+        _log_failure(f"write ({error})")
+    raise Problem(503, "The decision log cannot be written; no decision was made.",
+                  headers=RETRY_AFTER)
 
 
 def _check_actor(body: dict, caller: Caller) -> None:

@@ -151,3 +151,25 @@ def test_as_of_defaults_to_today(body, post):
     del body["as_of"]
     answer = post(body).get_json()
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", answer["as_of"])
+
+
+def test_a_request_id_race_is_answered_with_the_first_decision(post, body, db_engine,
+                                                               monkeypatch):
+    from app import decision_service
+
+    first = post(body("claim", request_id="race-1")).get_json()
+    real_prior = decision_service._prior
+    calls = []
+
+    def late_prior(ctx, request_id):
+        # The first look finds nothing, as when two workers check at the same moment.
+        calls.append(request_id)
+        return None if len(calls) == 1 else real_prior(ctx, request_id)
+
+    monkeypatch.setattr(decision_service, "_prior", late_prior)
+    again = post(body("claim", request_id="race-1"))
+    assert again.status_code == 200 and again.get_json() == first
+    calls.clear()
+    other = body("claim", request_id="race-1", client={"id": "c-9"})
+    assert post(other).status_code == 409
+    assert count(db_engine) == 1
