@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from app.audit.query import Filters, distinct, matching
 from app.audit.records import COLUMNS, jsonl_line
+from app.audit.window import seq_range
 
 FORMATS = ("csv", "jsonl")
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
@@ -36,8 +37,9 @@ def stream(engine: Engine, filters: Filters, fmt: str, batch: int = BATCH) -> It
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     with engine.connect() as connection:
+        bounds = seq_range(connection, filters.since, filters.until)
         result = connection.execution_options(stream_results=True, yield_per=batch).execute(
-            matching(filters, COLUMNS, newest_first=False))
+            matching(filters, COLUMNS, newest_first=False, seq_range=bounds))
         # A row that repeats (see query.matching) does so within or across batches.
         rows = distinct(row for part in result.partitions() for row in part)
         if fmt == "jsonl":

@@ -20,6 +20,7 @@ from app.audit.canonical import loads
 from app.audit.lookup import claim_lookup
 from app.audit.models import Decision
 from app.audit.query import Filters, matching
+from app.audit.window import seq_range
 from app.schemas import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,9 @@ def replay(engine: Engine, candidate: Any, filters: Filters, limit: int,
     impact = Impact()
     claims = claim_lookup(engine)
     # impact takes no rule filter, so no row repeats and the limit counts decisions.
-    statement = matching(filters, _COLUMNS, newest_first=True).limit(limit)
     with engine.connect() as connection:
+        bounds = seq_range(connection, filters.since, filters.until)
+        statement = matching(filters, _COLUMNS, newest_first=True, seq_range=bounds).limit(limit)
         result = connection.execution_options(stream_results=True, yield_per=500).execute(
             statement)
         for rows in result.partitions():

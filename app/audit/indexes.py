@@ -4,8 +4,8 @@ Every filtered page is `WHERE col = :v AND seq < :cursor ORDER BY seq DESC LIMIT
 On SQLite `seq` is the rowid, which every index already ends with, so the
 single-column indexes of app.audit.models have that shape. A PostgreSQL index holds
 no such key: there `(col, seq)` is what turns the page into a short backward index
-scan instead of fetching every row of a busy client and sorting it. So these are
-made on PostgreSQL only (migration 0003 does the same for a migrated database).
+scan instead of fetching every row of a busy client and sorting it. So those are
+made on PostgreSQL only. Migration 0003 makes the same indexes.
 """
 
 from __future__ import annotations
@@ -14,15 +14,21 @@ from sqlalchemy import Index
 
 from app.audit.models import Decision
 
-POSTGRES_INDEXES = (
+# `action` alone: (action, outcome) cannot give seq order, and SQLite would read and
+# sort every claim of the log to show the newest fifty.
+EVERY_DATABASE = (
+    Index("ix_decisions_action_seq", Decision.action, Decision.seq),
+)
+
+POSTGRES_ONLY = (
     Index("ix_decisions_action_outcome_seq", Decision.action, Decision.outcome, Decision.seq),
     Index("ix_decisions_actor_id_seq", Decision.actor_id, Decision.seq),
     Index("ix_decisions_client_id_seq", Decision.client_id, Decision.seq),
     Index("ix_decisions_subject_id_seq", Decision.subject_id, Decision.seq),
     Index("ix_decisions_order_id_seq", Decision.order_id, Decision.seq),
-    # A time window's matches are found and sorted from the index alone.
+    # The seq bounds of a time window (app.audit.window) from the index alone.
     Index("ix_decisions_decided_at_seq", Decision.decided_at, Decision.seq),
 )
 
-for _index in POSTGRES_INDEXES:
+for _index in POSTGRES_ONLY:
     _index.ddl_if(dialect="postgresql")

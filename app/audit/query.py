@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Select, and_, exists, false, or_, select
 
 import app.audit.indexes  # noqa: F401 - the indexes these query shapes rely on
+from app.audit import window
 from app.audit.models import Decision, DecisionReason
 from app.problems import Problem
 
@@ -204,7 +205,8 @@ def where(filters: Filters, skip: str | None = None) -> list[Any]:
 
 
 def matching(filters: Filters, columns: tuple[Any, ...] | None, newest_first: bool,
-             before_seq: int | None = None) -> Select:
+             before_seq: int | None = None,
+             seq_range: tuple[int | None, int | None] = (None, None)) -> Select:
     """Matching rows in seq order; `columns` must hold Decision.seq (None: the seq alone).
 
     With a rule or principle filter the rows are read through the reasons index
@@ -225,6 +227,11 @@ def matching(filters: Filters, columns: tuple[Any, ...] | None, newest_first: bo
                      .join(Decision, Decision.seq == DecisionReason.decision_seq)
                      .where(getattr(DecisionReason, driver) == getattr(filters, driver),
                             *where(filters, skip=driver)))
+    above, below = seq_range  # see app.audit.window
+    if above is not None:
+        statement = statement.where(seq > above)
+    if below is not None:
+        before_seq = below if before_seq is None else min(before_seq, below)
     if before_seq is not None:
         statement = statement.where(seq < before_seq)
     return statement.order_by(seq.desc() if newest_first else seq.asc())
@@ -250,9 +257,10 @@ def fetch_page(connection: Connection, filters: Filters, limit: int, before_seq:
     """
     want = limit + 1
     seqs: list[int] = []
+    bounds = window.seq_range(connection, filters.since, filters.until)
     while True:
-        batch = connection.execute(
-            matching(filters, None, True, before_seq=before_seq).limit(want)).scalars().all()
+        batch = connection.execute(matching(filters, None, True, before_seq=before_seq,
+                                            seq_range=bounds).limit(want)).scalars().all()
         for seq in batch:
             if not seqs or seqs[-1] != seq:
                 seqs.append(seq)

@@ -1,6 +1,7 @@
-"""PostgreSQL indexes that end in seq, so a filtered page of the log needs no sort.
+"""Indexes that end in seq, so a filtered page of the decision log needs no sort.
 
-See app/audit/indexes.py: on SQLite every index already ends in the rowid (seq).
+See app/audit/indexes.py: on SQLite every index already ends in the rowid (seq), so
+only (action, seq) is new there.
 
 Revision ID: 0003
 Revises: 0002
@@ -16,7 +17,10 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-INDEXES = (
+EVERY_DATABASE = (
+    ("ix_decisions_action_seq", ["action", "seq"]),
+)
+POSTGRES_ONLY = (
     ("ix_decisions_action_outcome_seq", ["action", "outcome", "seq"]),
     ("ix_decisions_actor_id_seq", ["actor_id", "seq"]),
     ("ix_decisions_client_id_seq", ["client_id", "seq"]),
@@ -26,15 +30,16 @@ INDEXES = (
 )
 
 
+def _indexes() -> tuple:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    return EVERY_DATABASE + (POSTGRES_ONLY if postgres else ())
+
+
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    for name, columns in INDEXES:
+    for name, columns in _indexes():
         op.create_index(name, "decisions", columns)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    for name, _ in INDEXES:
+    for name, _ in _indexes():
         op.drop_index(name, table_name="decisions")

@@ -203,3 +203,17 @@ def test_bad_parameters_are_422_naming_the_field(listing, params, field):
 def test_every_bad_field_is_named_at_once(listing):
     errors = listing(limit="0", cursor="zz", action="x").get_json()["errors"]
     assert set(errors) == {"limit", "cursor", "action"}
+
+
+def test_records_appended_out_of_time_order_are_still_found(decide, listing, db_engine):
+    # The writer takes decided_at before it waits for the chain lock, so a record can be
+    # a little older than the one before it. Time windows must still find it.
+    made = [decide("shipment", client=f"c-{i}")["decision_id"] for i in range(4)]
+    times = ["2026-01-10T10:00:00", "2026-03-01T12:00:00", "2026-03-01T11:00:00",
+             "2026-03-05T10:00:00"]
+    for decision_id, moment in zip(made, times, strict=True):
+        _set_decided_at(db_engine, decision_id, datetime.fromisoformat(moment).replace(
+            tzinfo=UTC))
+    assert ids(listing(until="2026-03-01T11:30:00Z")) == [made[2], made[0]]
+    assert ids(listing(since="2026-03-01T11:30:00Z")) == [made[3], made[1]]
+    assert ids(listing(since="2026-03-01T10:30:00Z", until="2026-03-01T11:30:00Z")) == [made[2]]
