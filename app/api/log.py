@@ -47,6 +47,7 @@ def _restrict(filters: query.Filters) -> query.Filters:
 @blueprint.get("/v1/decisions")
 @requires(*READERS)
 def list_decisions() -> Response:
+    """The log, newest first: filters, limit (<= 500) and an opaque cursor; {items, next_cursor}."""
     filters, limit, before = query.parse_page(request.args, _timezone())
     filters = _restrict(filters)
     with db.engine().connect() as connection:
@@ -59,6 +60,7 @@ def list_decisions() -> Response:
 @blueprint.get("/v1/decisions/export")
 @requires(*READERS)
 def export_decisions() -> Response:
+    """The masked log as CSV or JSON lines (format=csv|jsonl), streamed, oldest first."""
     fmt = request.args.get("format", "csv")
     if fmt not in export.FORMATS:
         raise Problem(422, "Unknown export format.", {"format": ["Must be csv or jsonl."]})
@@ -72,6 +74,7 @@ def export_decisions() -> Response:
 @blueprint.get("/v1/decisions/verify")
 @requires(*AUDITORS)
 def verify_log() -> Response:
+    """Re-compute the hash chain: {ok, checked, first_bad_seq, problem}."""
     if request.args:
         raise Problem(422, "verify takes no parameters.",
                       {name: ["Unknown parameter."] for name in request.args})
@@ -81,6 +84,7 @@ def verify_log() -> Response:
 @blueprint.get("/v1/decisions/<decision_id>")
 @requires(*READERS)
 def show_decision(decision_id: str) -> Response:
+    """One full record: the answer, masked request, facts, key name, seq and hashes."""
     not_found = Problem(404, "No decision with this id.")
     if not 1 <= len(decision_id) <= 36 or not decision_id.isprintable():
         raise not_found
@@ -98,6 +102,7 @@ def show_decision(decision_id: str) -> Response:
 @blueprint.post("/v1/policy/impact")
 @requires(*AUDITORS)
 def policy_impact() -> Response:
+    """Replay logged decisions under a candidate rules.yaml; what would change. Writes nothing."""
     unknown = [name for name in request.args if name not in IMPACT_PARAMS]
     if unknown:
         raise Problem(422, "impact filters by since, until, action and limit only.",
