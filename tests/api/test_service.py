@@ -90,3 +90,9 @@ def test_a_database_that_is_down_gives_503_not_500(settings, body):
     assert response.status_code == 503
     assert response.mimetype == "application/problem+json"
     assert response.headers["Retry-After"]
+
+
+def test_openapi_document_is_valid_openapi_3(client):
+    from openapi_spec_validator import validate
+
+    validate(client.get("/openapi.json").get_json())
