@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
+from app.api.body import read_body
 from app.api.respond import json_response
 from app.auth import requires
 from app.policy_holder import PolicyUnavailable, problems_of
@@ -61,7 +62,7 @@ def reload_policy() -> Response:
 def _policy_text() -> str:
     if (request.mimetype or "") in REFUSED_TYPES:
         raise Problem(415, "Send the rules.yaml text as the body (e.g. text/yaml).")
-    raw = request.get_data(cache=True)  # 413 over the limit
+    raw = read_body()
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -241,3 +241,21 @@ def test_503_when_the_database_is_gone_before_the_key_check(post, body, db_engin
     response = post(body("claim"))
     assert_problem(response, 503)
     assert response.headers["Retry-After"]
+
+
+def test_413_for_a_chunked_body_without_content_length(client, crm):
+    import io
+
+    big = json.dumps({"action": "claim", "pad": "x" * 300000}).encode()
+    for path, content_type in (("/v1/decisions", "application/json"),
+                               ("/v1/policy/validate", "text/yaml")):
+        response = client.post(path, input_stream=io.BytesIO(big), content_type=content_type,
+                               headers={**crm, "Transfer-Encoding": "chunked"},
+                               environ_overrides={"wsgi.input_terminated": True})
+        assert_problem(response, 413)
+    small = json.dumps({"action": "claim"}).encode()
+    response = client.post("/v1/decisions", input_stream=io.BytesIO(small),
+                           content_type="application/json",
+                           headers={**crm, "Transfer-Encoding": "chunked"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert_problem(response, 422)
