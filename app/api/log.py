@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import db
 from app.api.respond import json_response
 from app.audit import export, impact, query, records, verify
 from app.audit.models import Decision
 from app.auth import current_key, requires
-from app.problems import Problem, problem_body
+from app.problems import Problem, problem_body, problem_response
 
 blueprint = Blueprint("log", __name__)
 
@@ -127,3 +128,11 @@ def policy_impact() -> Response:
         body["errors"] = problems_of(error)  # [{line, path, message}], as /validate
         return json_response(body, 422, "application/problem+json")
     return json_response(impact.replay(db.engine(), candidate, filters, limit, _timezone()))
+
+
+@blueprint.errorhandler(SQLAlchemyError)
+def _log_unreadable(error: SQLAlchemyError) -> Response:
+    # The driver's message may quote filter values; the log line keeps the type only.
+    current_app.logger.error("decision log read failed: %s", type(error).__name__)
+    return problem_response(503, "The decision log cannot be read; try again.",
+                            headers={"Retry-After": "5"})

@@ -33,6 +33,7 @@ OUTCOMES = ("allow", "require_approval", "deny")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_VALUE = 128
+MIN_YEAR, MAX_YEAR = 1900, 9000
 CURSOR_PREFIX = "seq:"
 # A value with a control character matches nothing and PostgreSQL refuses NUL outright.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -98,7 +99,7 @@ def parse_filters(args: Mapping[str, str], timezone: str,
             continue
         try:
             values[name] = parse_instant(raw, timezone, end_of_day=end)
-        except ValueError:
+        except (ValueError, OverflowError):
             errors[name] = ["Must be an ISO date (2026-11-27) or date-time."]
     if "since" in values and "until" in values and values["since"] >= values["until"]:
         errors["until"] = ["Must be later than since."]
@@ -134,8 +135,10 @@ def parse_instant(text: str, timezone: str, end_of_day: bool) -> datetime:
     inclusive (the bound is moved one microsecond on).
     """
     text = text.strip()
-    if len(text) > 40:
-        raise ValueError("too long")
+    if len(text) > 40 or not text[:4].isascii() or not text[:4].isdigit() or not (
+            MIN_YEAR <= int(text[:4]) <= MAX_YEAR):
+        # Years far off would overflow the arithmetic on the bounds (app.audit.window).
+        raise ValueError("not a date of this era")
     zone = ZoneInfo(timezone)
     if len(text) == 10:
         day = date.fromisoformat(text)
@@ -153,7 +156,7 @@ def parse_instant(text: str, timezone: str, end_of_day: bool) -> datetime:
 def parse_limit(raw: str | None, maximum: int = MAX_LIMIT, default: int = DEFAULT_LIMIT) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
         raise Problem(422, "The limit is not valid.",
                       {"limit": [f"Must be a whole number from 1 to {maximum}."]})
     return int(raw)

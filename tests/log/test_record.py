@@ -57,3 +57,17 @@ def test_unknown_or_malformed_id_is_404(decide, client, compliance, decision_id)
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["status"] == 404
+
+
+def test_an_unreadable_log_is_503(client, compliance, db_engine):
+    from sqlalchemy import text
+
+    with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_reasons"))
+        connection.execute(text("DROP TABLE decisions"))
+    for path in ("/v1/decisions", "/v1/decisions/verify", "/v1/decisions/x",
+                 "/v1/decisions?rule=r"):
+        response = client.get(path, headers=compliance)
+        assert response.status_code == 503, path
+        assert response.mimetype == "application/problem+json"
+        assert response.headers["Retry-After"]
