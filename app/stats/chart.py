@@ -16,8 +16,10 @@ from app.stats.metrics import METRICS
 from app.stats.trend import compare
 
 WIDTH, HEIGHT = 960, 480
-LEFT, RIGHT, TOP, BOTTOM = 96, 40, 84, 72
-PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+MIN_LEFT, RIGHT, TOP, BOTTOM = 72, 40, 84, 72
+PLOT_H = HEIGHT - TOP - BOTTOM
+DIGIT_WIDTH = 7.2  # px of a 12 px label character, to make room for the longest value
+MAX_ID = 40  # characters of a manager id shown in the subtitle
 MAX_X_LABELS = 13
 FOOTNOTES = {
     "day": "Each point is a calendar day. Shaded: the current day.",
@@ -38,17 +40,21 @@ def render_chart(data: dict, today: dt.date, zone_name: str) -> str:
     starts = [dt.date.fromisoformat(point["start"]) for point in points]
     ends = [dt.date.fromisoformat(point["end"]) for point in points]
     step, top = _y_scale(max(values), whole=not metric.money)
-    slot = PLOT_W / len(points)
+    decimals = _decimals(step)
+    # The value axis is as wide as its longest label: billions must not be cut off.
+    left = max(MIN_LEFT, round(len(format_number(top, decimals)) * DIGIT_WIDTH) + 24)
+    plot_w = WIDTH - left - RIGHT
+    slot = plot_w / len(points)
 
     def x(index: int) -> float:
-        return LEFT + slot * (index + 0.5)
+        return left + slot * (index + 0.5)
 
     def y(value: float) -> float:
         return TOP + PLOT_H - (value / top) * PLOT_H
 
     last = len(points) - 1
     in_progress = starts[last] <= today <= ends[last]
-    who = f"Manager {data['manager_id']}" if data["manager_id"] else "All managers"
+    who = f"Manager {_shorten(data['manager_id'])}" if data["manager_id"] else "All managers"
     noun = data["period"]
     title = f"{metric.label}, per {noun}"
     subtitle = (
@@ -60,33 +66,34 @@ def render_chart(data: dict, today: dt.date, zone_name: str) -> str:
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family={quoteattr(FONT)} role="img">',
         f"<title>{escape(title)}. {escape(subtitle)}</title>",
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>',
-        _text(LEFT, 34, title, size=20, weight="bold"),
-        _text(LEFT, 58, subtitle, size=13, fill=MUTED),
+        _text(left, 34, title, size=20, weight="bold"),
+        _text(left, 58, subtitle, size=13, fill=MUTED),
         # The current period: a shaded slot behind the line.
         f'<rect x="{x(last) - slot / 2:.1f}" y="{TOP}" width="{slot:.1f}" height="{PLOT_H}" '
         f'fill="{MARK}" fill-opacity="0.08"/>',
     ]
-    parts += _y_axis(step, top, y, decimals=_decimals(step))
+    parts += _y_axis(step, top, y, decimals, left, plot_w)
     parts += _x_axis(data["period"], starts, x)
     parts += _line(values, x, y, in_progress)
     raw = [point["value"] for point in points]
-    parts += _current_label(metric.money, raw, x(last), y(values[last]), in_progress)
-    parts.append(_text(LEFT, HEIGHT - 10, FOOTNOTES[data["period"]], size=11, fill=MUTED))
+    marker = (x(last), y(values[last]))
+    parts += _current_label(metric.money, raw, marker, in_progress, left + plot_w)
+    parts.append(_text(left, HEIGHT - 10, FOOTNOTES[data["period"]], size=11, fill=MUTED))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
-def _y_axis(step: float, top: float, y, decimals: int) -> list[str]:
+def _y_axis(step: float, top: float, y, decimals: int, left: float, plot_w: float) -> list[str]:
     parts = []
     ticks = round(top / step)
     for i in range(ticks + 1):
         value = step * i
         parts.append(
-            f'<line x1="{LEFT}" x2="{LEFT + PLOT_W}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
             f'stroke="{GRID if i else INK}" stroke-width="1"/>'
         )
         parts.append(
-            _text(LEFT - 10, y(value) + 4, format_number(value, decimals), anchor="end", size=12)
+            _text(left - 10, y(value) + 4, format_number(value, decimals), anchor="end", size=12)
         )
     return parts
 
@@ -138,13 +145,16 @@ def _line(values: list[float], x, y, in_progress: bool) -> list[str]:
     return parts
 
 
-def _current_label(money: bool, values: list, cx: float, cy: float, running: bool) -> list[str]:
+def _current_label(
+    money: bool, values: list, at: tuple[float, float], running: bool, right: float
+) -> list[str]:
+    cx, cy = at
     value = format_number(values[-1], 2 if money and values[-1] % 1 else 0)
     caption = "current (so far)" if running else "current"
     if len(values) > 1 and values[-2]:
         # The same percentage as /v1/stats reports, not a float's rounding of it.
         caption += f", {compare(values[-1], values[-2])['change_pct']:+}% on the previous"
-    anchor = "end" if cx > LEFT + PLOT_W * 0.8 else "middle"
+    anchor = "end" if cx > right - 200 else "middle"
     dx = -10 if anchor == "end" else 0
     ty = max(cy - 14, TOP + 14)
     return [
@@ -160,6 +170,10 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 1
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" '
         f'fill="{fill}"{bold}>{escape(text)}</text>'
     )
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_ID else text[: MAX_ID - 1] + "…"
 
 
 def _y_scale(maximum: float, whole: bool) -> tuple[float, float]:

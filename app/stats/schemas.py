@@ -18,10 +18,18 @@ MAX_EVENTS = 1000
 MAX_SERIES = 104
 DEFAULT_SERIES = 12
 KOPECK = Decimal("0.01")
+# A trillion roubles is beyond any one contract or payment. The bound keeps every amount
+# exact to the kopeck in SQLite's doubles (below 2**53 kopecks) and keeps its integer
+# sums of kopecks from overflowing on any plausible number of events.
+MAX_AMOUNT = Decimal("1e12")
 
 
 def _id(**kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=128), **kwargs)
+    # Control characters are no part of an id, and PostgreSQL refuses NUL in text.
+    printable = validate.Regexp(
+        r"^[^\x00-\x1f\x7f]*\Z", error="Must not contain control characters."
+    )
+    return fields.String(validate=[validate.Length(min=1, max=128), printable], **kwargs)
 
 
 class UtcDateTime(AwareDateTime):
@@ -45,7 +53,7 @@ class EventSchema(Schema):
     manager_id = _id(required=True)
     client_id = _id(required=True)
     occurred_at = UtcDateTime(required=True)
-    amount = StrictDecimal(allow_none=True, validate=validate.Range(min=0))
+    amount = StrictDecimal(allow_none=True, validate=validate.Range(min=0, max=MAX_AMOUNT))
     outcome = fields.String(allow_none=True, validate=validate.OneOf(CALL_OUTCOMES))
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)

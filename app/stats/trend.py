@@ -26,6 +26,8 @@ def compare(current: Number, previous: Number) -> dict[str, object]:
         change_pct = (Decimal(change) * 100 / Decimal(previous)).quantize(
             PERCENT_PLACES, rounding=ROUND_HALF_UP
         )
+        if change_pct == 0:
+            change_pct = abs(change_pct)  # a tiny fall rounds to 0.0, not "-0.0"
         trend = "up" if change > 0 else "down" if change < 0 else "flat"
     return {
         "current": current,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
+from app.stats import ingest
 from app.stats.models import Activity
 
 URL = "/v1/activities"
@@ -55,7 +58,7 @@ def test_no_or_unknown_key_is_401(client, headers) -> None:
     assert response.mimetype == "application/problem+json"
 
 
-def test_stores_in_utc_and_answers_counts(client, crm, db_engine) -> None:
+def test_stores_in_utc_and_answers_counts(backend, client, crm, db_engine) -> None:
     response = client.post(URL, json={"events": [call(), signed()]}, headers=crm)
     assert response.status_code == 200
     assert response.get_json() == {"accepted": 2, "duplicates": 0}
@@ -63,8 +66,10 @@ def test_stores_in_utc_and_answers_counts(client, crm, db_engine) -> None:
         row = connection.execute(
             select(Activity.occurred_at, Activity.amount).where(Activity.event_id == "ev-2")
         ).one()
-    # Stored as UTC (SQLite gives it back without an offset).
-    assert row.occurred_at.replace(tzinfo=None).isoformat() == "2026-11-24T07:00:00"
+    # Stored as UTC (SQLite gives it back without an offset, PostgreSQL with one).
+    assert row.occurred_at.replace(tzinfo=None) == dt.datetime(2026, 11, 24, 7) or (
+        row.occurred_at == dt.datetime(2026, 11, 24, 7, tzinfo=dt.UTC)
+    )
     assert str(row.amount) == "1500.50"
 
 
@@ -77,7 +82,7 @@ def test_a_repeated_batch_is_all_duplicates(client, crm, db_engine) -> None:
 
 
 def test_same_instant_in_another_offset_and_same_amount_is_a_duplicate(
-    client, crm, db_engine
+    backend, client, crm, db_engine
 ) -> None:
     client.post(URL, json={"events": [signed()]}, headers=crm)
     again = signed(occurred_at="2026-11-24T07:00:00Z", amount=1500.50)
@@ -93,7 +98,7 @@ def test_an_id_repeated_inside_one_batch_is_stored_once(client, crm, db_engine) 
 
 
 def test_an_id_reused_for_other_content_is_409_and_nothing_is_stored(
-    client, crm, db_engine
+    backend, client, crm, db_engine
 ) -> None:
     client.post(URL, json={"events": [signed()]}, headers=crm)
     batch = {"events": [call("ev-new"), signed(amount=1600)]}
@@ -124,6 +129,8 @@ def test_an_id_given_twice_with_other_content_in_one_batch_is_409(
     (call(manager_id=""), "events.0.manager_id", "Length"),
     (call(client_id=7), "events.0.client_id", "string"),
     (call(id="x" * 129), "events.0.id", "Length"),
+    (call(id="ev\u00001"), "events.0.id", "control characters"),
+    (call(manager_id="m-1\n"), "events.0.manager_id", "control characters"),
     (call(amount=10), "events.0.amount", "carry an amount"),
     (signed(amount=None), "events.0.amount", "Required for contract_signed"),
     (signed(type="payment_received", amount=None), "events.0.amount", "Required"),
@@ -132,6 +139,7 @@ def test_an_id_given_twice_with_other_content_in_one_batch_is_409(
     (signed(amount=-1), "events.0.amount", "greater than or equal"),
     (signed(amount=1.005), "events.0.amount", "two decimal places"),
     (signed(amount=1e16), "events.0.amount", "1e15"),
+    (signed(amount=1e12 + 0.01), "events.0.amount", "less than or equal"),
     ({**signed(), "outcome": "connected"}, "events.0.outcome", "Only a call"),
     ({**call(), "note": "x"}, "events.0.note", "Unknown"),
     ({k: v for k, v in call().items() if k != "client_id"}, "events.0.client_id", "Missing"),
@@ -194,3 +202,23 @@ def test_body_that_is_not_a_json_object(client, crm, data, content_type, status)
     response = client.post(URL, data=data, content_type=content_type, headers=crm)
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
+
+
+def test_a_concurrent_insert_of_the_same_id_is_retried_as_a_duplicate(
+    backend, client, crm, db_engine, monkeypatch
+) -> None:
+    client.post(URL, json={"events": [call()]}, headers=crm)
+    # As if another request stored ev-1 between our look-up and our insert.
+    real = ingest._stored_versions
+    calls = []
+
+    def blind_first(session, ids):
+        calls.append(ids)
+        return {} if len(calls) == 1 else real(session, ids)
+
+    monkeypatch.setattr(ingest, "_stored_versions", blind_first)
+    response = client.post(URL, json={"events": [call(), signed()]}, headers=crm)
+    assert response.get_json() == {"accepted": 1, "duplicates": 1}
+    assert len(calls) == 2
+    assert stored(db_engine) == 2
+

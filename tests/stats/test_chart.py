@@ -77,3 +77,14 @@ def test_month_and_quarter_labels() -> None:
                                                    and t[:3].isalpha()]
     quarters = texts(render_chart(data([1, 2], "calls", "quarter"), dt.date(2027, 1, 1), "UTC"))
     assert "Q3 2026" in quarters and "Q4 2026" in quarters
+
+
+def test_long_values_and_ids_fit() -> None:
+    big = [Decimal("999999999999.99"), Decimal("1000000000000")]
+    svg = render_chart(data(big, manager="m" * 128), dt.date(2026, 11, 25), "UTC")
+    root = ET.fromstring(svg)
+    top_label = next(t for t in root.iter(f"{SVG}text") if t.text == f"1{NBSP}000{NBSP}000"
+                     f"{NBSP}000{NBSP}000")
+    # Right-aligned at the axis, which moved right far enough for the whole label.
+    assert float(top_label.get("x")) >= len(top_label.text) * 7
+    assert "m" * 39 + "…" in svg and "m" * 41 not in svg

@@ -90,7 +90,7 @@ def test_compliance_and_admin_see_everyone_or_anyone(client, make_key, data, rol
 # --- answers ---
 
 
-def test_stats_answer(client, make_key, data) -> None:
+def test_stats_answer(backend, client, make_key, data) -> None:
     response = client.get(PATHS[0], headers=make_key("admin"))
     assert response.status_code == 200 and response.mimetype == "application/json"
     answer = response.get_json()
@@ -130,7 +130,7 @@ def test_defaults_are_this_week_in_the_zone(client, make_key) -> None:
     assert answer["current"]["start"] == monday.isoformat()
 
 
-def test_series_answer(client, make_key, data) -> None:
+def test_series_answer(backend, client, make_key, data) -> None:
     response = client.get("/v1/stats/series?metric=deals_amount&count=3&at=2026-11-25",
                           headers=make_key("compliance"))
     assert response.get_json() == {
@@ -220,3 +220,9 @@ def test_far_dates_within_range_work(client, make_key) -> None:
 
 def test_post_is_405(client, make_key) -> None:
     assert client.post("/v1/stats", headers=make_key("admin")).status_code == 405
+
+
+def test_nul_in_a_query_is_422_on_every_database(backend, client, make_key) -> None:
+    response = client.get("/v1/stats?manager_id=a%00b", headers=make_key("admin"))
+    assert response.status_code == 422
+    assert "manager_id" in response.get_json()["errors"]

@@ -39,6 +39,11 @@ def test_money_stays_exact() -> None:
     assert result["trend"] == "up"
 
 
+def test_a_tiny_fall_is_zero_percent_not_minus_zero() -> None:
+    result = compare(Decimal("999999.99"), Decimal("1000000.00"))
+    assert (result["trend"], str(result["change_pct"])) == ("down", "0.0")
+
+
 def test_new_money() -> None:
     result = compare(Decimal("0.01"), Decimal("0.00"))
     assert (result["trend"], result["change_pct"]) == ("new", None)
