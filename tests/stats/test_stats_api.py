@@ -226,3 +226,31 @@ def test_nul_in_a_query_is_422_on_every_database(backend, client, make_key) -> N
     response = client.get("/v1/stats?manager_id=a%00b", headers=make_key("admin"))
     assert response.status_code == 422
     assert "manager_id" in response.get_json()["errors"]
+
+
+def test_decisions_made_through_the_api_are_counted_for_their_actor(
+    backend, client, make_key
+) -> None:
+    # End to end: the decision service logs, the statistics read the log (today's week).
+    body = {
+        "action": "discount",
+        "actor": {"id": "m-7", "role": "manager"},
+        "client": {"id": "c-1", "segment": "wholesale"},
+        "deal": {"id": "d-1", "currency": "RUB", "list_amount": 100000, "category": "standard"},
+        "discount": {"percent": 1},
+    }
+    crm = make_key("crm")
+    outcomes = []
+    for percent in (1, 12.5, 99):
+        body["discount"]["percent"] = percent
+        answer = client.post("/v1/decisions", json=body, headers=crm)
+        assert answer.status_code == 200, answer.get_json()
+        outcomes.append(answer.get_json()["outcome"])
+    stats = client.get("/v1/stats", headers=make_key("manager", "m-7")).get_json()["metrics"]
+    assert stats["decisions"]["current"] == 3
+    assert stats["decisions_allowed"]["current"] == outcomes.count("allow")
+    assert stats["decisions_denied"]["current"] == outcomes.count("deny")
+    assert stats["decisions_require_approval"]["current"] == outcomes.count("require_approval")
+    assert {"allow", "require_approval"} <= set(outcomes)
+    other = client.get("/v1/stats?manager_id=m-8", headers=make_key("compliance")).get_json()
+    assert other["metrics"]["decisions"]["current"] == 0
