@@ -93,7 +93,13 @@ def requires(*roles: str) -> Callable:
             if scheme.lower() != "bearer" or not presented.strip():
                 raise Problem(401, "An API key is required: Authorization: Bearer <key>.",
                               headers={"WWW-Authenticate": "Bearer"})
-            key = find_key(db.session(), presented.strip())
+            session = db.session()
+            key = find_key(session, presented.strip())
+            if key is not None:
+                # Keep the key's loaded fields, give the connection back to the pool: the
+                # decision log writes on its own connection, one per request is enough.
+                session.expunge(key)
+            session.rollback()
             if key is None:
                 raise Problem(401, "The API key is unknown or revoked.",
                               headers={"WWW-Authenticate": "Bearer"})
