@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEVELOPMENT_SECRET = "dealguard-development-secret-not-for-production"
 
@@ -27,11 +28,21 @@ class Settings:
             if environment != "development":
                 raise RuntimeError("DEALGUARD_SECRET_KEY is required outside development")
             secret = DEVELOPMENT_SECRET
+        timezone = env.get("DEALGUARD_TIMEZONE", cls.timezone)
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            # Fail at start, not on every decision that needs today's date.
+            message = f"DEALGUARD_TIMEZONE={timezone!r} is not a known time zone"
+            raise RuntimeError(message) from None
+        max_body = env.get("DEALGUARD_MAX_BODY", str(cls.max_body))
+        if not max_body.isdigit() or int(max_body) < 1024:
+            raise RuntimeError("DEALGUARD_MAX_BODY must be a number of bytes, at least 1024")
         return cls(
             database_url=env.get("DEALGUARD_DATABASE_URL", cls.database_url),
             policy_path=env.get("DEALGUARD_POLICY", cls.policy_path),
-            timezone=env.get("DEALGUARD_TIMEZONE", cls.timezone),
+            timezone=timezone,
             secret_key=secret,
-            max_body=int(env.get("DEALGUARD_MAX_BODY", cls.max_body)),
+            max_body=int(max_body),
             environment=environment,
         )

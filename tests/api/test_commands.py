@@ -106,3 +106,22 @@ def test_upgrade_function_takes_a_url(tmp_path):
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     engine.dispose()
+
+
+@pytest.mark.parametrize(("name", "value"), [("DEALGUARD_TIMEZONE", "Mars/Olympus"),
+                                             ("DEALGUARD_MAX_BODY", "lots"),
+                                             ("DEALGUARD_MAX_BODY", "10")])
+def test_bad_settings_fail_at_start(name, value):
+    from app.config import Settings
+
+    with pytest.raises(RuntimeError):
+        Settings.from_env({name: value})
+
+
+def test_secret_required_outside_development():
+    from app.config import Settings
+
+    with pytest.raises(RuntimeError):
+        Settings.from_env({"DEALGUARD_ENV": "production"})
+    settings = Settings.from_env({"DEALGUARD_ENV": "production", "DEALGUARD_SECRET_KEY": "s"})
+    assert settings.secret_key == "s"
