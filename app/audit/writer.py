@@ -66,12 +66,14 @@ class Written:
 def append(engine: Engine, entry: Entry) -> Written:
     """Write `entry` as the next record; raise LogWriteError or DuplicateRequestId."""
     try:
+        # Serialised before the lock is taken; only seq is added under it.
+        with_seq = _document_template(entry.body)
         with engine.connect() as connection:
             connection = connection.execution_options(dealguard_write_lock=True)
             with connection.begin():
                 prev_seq, prev_hash = _lock_head(connection)
                 seq = prev_seq + 1
-                document = dumps({**entry.body, "seq": seq})
+                document = with_seq(seq)
                 digest = link(prev_hash, document)
                 connection.execute(insert(Decision.__table__).values(_row(entry, seq, document,
                                                                           prev_hash, digest)))
@@ -101,6 +103,19 @@ def append(engine: Engine, entry: Entry) -> Written:
     except (SQLAlchemyError, OSError, ValueError, TypeError) as error:
         # The message of a driver error may quote row values; keep only its type.
         raise LogWriteError(type(error).__name__) from None
+
+
+def _document_template(body: dict[str, Any]):
+    """seq -> the canonical document text of `body` plus "seq".
+
+    Canonical JSON sorts keys; when "seq" sorts last (every key of the record does sort
+    before it) the text is the body's text with `,"seq":n` spliced in before the final brace.
+    """
+    if "seq" in body or any(str(key) > "seq" for key in body):
+        return lambda seq: dumps({**body, "seq": seq})
+    text = dumps(body)
+    head = text[:-1] + ("," if body else "")
+    return lambda seq: f'{head}"seq":{int(seq)}}}'
 
 
 def _lock_head(connection) -> tuple[int, str]:
