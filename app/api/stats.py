@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from zoneinfo import ZoneInfo
 
+from apispec.yaml_utils import load_operations_from_docstring
 from flask import Blueprint, Response, current_app, request
 from marshmallow import Schema, ValidationError
 
@@ -135,6 +136,15 @@ def get_chart() -> Response:
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def openapi_paths() -> dict[str, dict]:
+    """These endpoints for the OpenAPI document, read from the views' docstrings."""
+    return {
+        "/v1/stats": load_operations_from_docstring(get_stats.__doc__),
+        "/v1/stats/series": load_operations_from_docstring(get_series.__doc__),
+        "/v1/stats/chart.svg": load_operations_from_docstring(get_chart.__doc__),
+    }
 
 
 def _series(query: dict) -> dict:

@@ -1,0 +1,25 @@
+"""The endpoints' docstrings are OpenAPI operations, ready for the API document."""
+
+from __future__ import annotations
+
+from apispec import APISpec
+
+from app.api import activities, stats
+
+
+def test_docstrings_are_openapi_operations() -> None:
+    spec = APISpec(title="t", version="1", openapi_version="3.0.3")
+    paths = {**activities.openapi_paths(), **stats.openapi_paths()}
+    for path, operations in paths.items():
+        spec.path(path, operations=operations)
+    document = spec.to_dict()["paths"]
+    assert set(document) == {
+        "/v1/activities", "/v1/stats", "/v1/stats/series", "/v1/stats/chart.svg"
+    }
+    for path, operations in document.items():
+        for operation in operations.values():
+            assert operation["summary"] and operation["description"]
+            assert {"200", "401", "403", "422"} <= set(operation["responses"]), path
+    names = {p["name"] for p in document["/v1/stats/series"]["get"]["parameters"]}
+    assert names == {"metric", "period", "count", "at", "manager_id"}
+    assert "end` inclusive" in document["/v1/stats"]["get"]["description"]
