@@ -26,7 +26,7 @@ from app import metrics
 from app.audit import lookup
 from app.audit.canonical import dumps
 from app.audit.masking import MaskingError, mask_request, scrub
-from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append
+from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append, append_many
 from app.policy_holder import PolicyHolder, PolicyUnavailable
 from app.problems import Problem
 from app.schemas import InvalidRequest
@@ -59,8 +59,70 @@ class Context:
     timezone: str
 
 
+@dataclass
+class Prepared:
+    """A decision made and masked but not yet logged, or (entry None) a logged one replayed."""
+
+    response: dict[str, Any]
+    entry: Entry | None
+    fingerprint: str
+    started: float
+
+
 def decide(ctx: Context, body: Any, caller: Caller) -> dict[str, Any]:
     """Decide and log one request; raise Problem (400/403/409/422/503) otherwise."""
+    prepared = prepare(ctx, body, caller)
+    if prepared.entry is None:
+        return prepared.response
+    prior = _append(ctx, prepared.entry)
+    if prior is not None:
+        # Another worker logged the same request_id a moment ago: answer as it did.
+        return _replay(prior, prepared.fingerprint, prepared.entry.request_id)
+    return _done(prepared)
+
+
+def decide_batch(ctx: Context, bodies: list[Any], caller: Caller) -> list[dict | Problem]:
+    """Decide every body; log the new decisions together (one lock, one commit).
+
+    Each item is its decision or the Problem that refused it, in order.
+    """
+    results: list[Prepared | Problem] = []
+    for body in bodies:
+        try:
+            results.append(prepare(ctx, body, caller))
+        except Problem as problem:
+            results.append(problem)
+    pending = [i for i, r in enumerate(results) if isinstance(r, Prepared) and r.entry]
+    if pending:
+        try:
+            append_many(ctx.engine, [results[i].entry for i in pending])
+            for i in pending:
+                results[i] = Prepared(_done(results[i]), None, "", 0.0)
+        except DuplicateRequestId:
+            # A request_id was taken meanwhile, or appears twice in this batch: log the
+            # items one at a time, so each is written or answered as its first decision.
+            for i in pending:
+                results[i] = _decide_prepared(ctx, results[i])
+        except LogWriteError as error:
+            _log_failure(f"write ({error})", len(pending))
+            for i in pending:
+                results[i] = _unwritable()
+    return [r.response if isinstance(r, Prepared) else r for r in results]
+
+
+def _decide_prepared(ctx: Context, prepared: Prepared) -> Prepared | Problem:
+    try:
+        prior = _append(ctx, prepared.entry)
+        if prior is not None:
+            return Prepared(_replay(prior, prepared.fingerprint, prepared.entry.request_id),
+                            None, "", 0.0)
+        return Prepared(_done(prepared), None, "", 0.0)
+    except Problem as problem:
+        return problem
+
+
+def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
+    """Check, evaluate and mask one request; replay it if its request_id is logged."""
     started = time.perf_counter()
     if not isinstance(body, dict):
         raise Problem(400, "The request must be a JSON object.")
@@ -76,15 +138,14 @@ def decide(ctx: Context, body: Any, caller: Caller) -> dict[str, Any]:
     if isinstance(request_id, str):
         prior = _prior(ctx, request_id)
         if prior is not None:
-            return _replay(prior, fingerprint, request_id)
+            return Prepared(_replay(prior, fingerprint, request_id), None, fingerprint, started)
     policy, evaluation = _evaluate(ctx, body)
 
-    action = body["action"]
     decided_at = datetime.now(UTC)
     response = {
         "decision_id": str(uuid.uuid4()),
         "request_id": request_id,
-        "action": action,
+        "action": body["action"],
         **evaluation.as_dict(),
         "policy": {"name": policy.name, "version": policy.version, "sha256": policy.sha256},
         "as_of": evaluation.as_of,
@@ -97,13 +158,21 @@ def decide(ctx: Context, body: Any, caller: Caller) -> dict[str, Any]:
         _log_failure("masking")
         raise Problem(503, "The decision could not be prepared for the log; no decision.",
                       headers=RETRY_AFTER) from None
-    prior = _append(ctx, entry)
-    if prior is not None:
-        # Another worker logged the same request_id a moment ago: answer as it did.
-        return _replay(prior, fingerprint, request_id)
-    metrics.DECISIONS.labels(action, response["outcome"]).inc()
-    metrics.DECISION_SECONDS.labels(action).observe(time.perf_counter() - started)
+    return Prepared(response, entry, fingerprint, started)
+
+
+def _done(prepared: Prepared) -> dict[str, Any]:
+    """The answer of a decision now in the log, counted in the metrics."""
+    response = prepared.response
+    metrics.DECISIONS.labels(response["action"], response["outcome"]).inc()
+    metrics.DECISION_SECONDS.labels(response["action"]).observe(
+        time.perf_counter() - prepared.started)
     return response
+
+
+def _unwritable() -> Problem:
+    return Problem(503, "The decision log cannot be written; no decision was made.",
+                   headers=RETRY_AFTER)
 
 
 def _evaluate(ctx: Context, body: dict) -> tuple[Any, Any]:
@@ -138,8 +207,7 @@ def _append(ctx: Context, entry: Entry) -> lookup.Prior | None:
         _log_failure("write")
     except LogWriteError as error:
         _log_failure(f"write ({error})")
-    raise Problem(503, "The decision log cannot be written; no decision was made.",
-                  headers=RETRY_AFTER)
+    raise _unwritable()
 
 
 def _check_actor(body: dict, caller: Caller) -> None:
@@ -219,7 +287,7 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
     )
 
 
-def _log_failure(what: str) -> None:
-    metrics.LOG_WRITE_FAILURES.inc()
+def _log_failure(what: str, decisions: int = 1) -> None:
+    metrics.LOG_WRITE_FAILURES.inc(decisions)
     # No request data in the line: it could hold confidential values.
     log.error("decision refused, log %s failed", what)

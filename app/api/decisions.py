@@ -10,7 +10,7 @@ from app import db
 from app.api.body import object_body
 from app.api.respond import json_response
 from app.auth import current_key, requires
-from app.decision_service import Caller, Context, decide
+from app.decision_service import Caller, Context, decide, decide_batch
 from app.problems import Problem
 
 blueprint = Blueprint("decisions", __name__)
@@ -52,16 +52,11 @@ def create_batch() -> Response:
     if len(requests) > MAX_BATCH:
         raise Problem(422, f"At most {MAX_BATCH} requests per batch.",
                       {"requests": [f"Longer than {MAX_BATCH}."]})
-    context, caller = _context(), _caller()
-    answers: list[dict[str, Any]] = []
-    unavailable = 0
-    for item in requests:
-        try:
-            answers.append(decide(context, item, caller))
-        except Problem as problem:
-            # An invalid item is answered in place; the others are still decided.
-            answers.append(problem.to_dict())
-            unavailable += problem.status == 503
+    results = decide_batch(_context(), requests, _caller())
+    # An invalid item is answered in place by its problem; the others are decided.
+    answers: list[dict[str, Any]] = [r.to_dict() if isinstance(r, Problem) else r
+                                     for r in results]
+    unavailable = sum(isinstance(r, Problem) and r.status == 503 for r in results)
     if requests and unavailable == len(requests):
         raise Problem(503, "The decision log cannot be written; no decision was made.",
                       headers={"Retry-After": "5"})

@@ -65,44 +65,61 @@ class Written:
 
 def append(engine: Engine, entry: Entry) -> Written:
     """Write `entry` as the next record; raise LogWriteError or DuplicateRequestId."""
+    return append_many(engine, [entry])[0]
+
+
+def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
+    """Write `entries` as the next records, all or none, in one transaction (one fsync).
+
+    Raises LogWriteError, or DuplicateRequestId when a request_id is taken already.
+    """
+    if not entries:
+        return []
     try:
         # Serialised before the lock is taken; only seq is added under it.
-        with_seq = _document_template(entry.body)
+        templates = [_document_template(entry.body) for entry in entries]
+        written: list[Written] = []
         with engine.connect() as connection:
             connection = connection.execution_options(dealguard_write_lock=True)
             with connection.begin():
-                prev_seq, prev_hash = _lock_head(connection)
-                seq = prev_seq + 1
-                document = with_seq(seq)
-                digest = link(prev_hash, document)
-                connection.execute(insert(Decision.__table__).values(_row(entry, seq, document,
-                                                                          prev_hash, digest)))
-                if entry.reasons:
-                    connection.execute(
-                        insert(DecisionReason.__table__),
-                        [
-                            {
-                                "decision_seq": seq,
-                                "rule": str(r.get("rule", ""))[:128],
-                                "principle": str(r.get("principle", ""))[:64],
-                                "outcome": str(r.get("outcome", ""))[:20],
-                            }
-                            for r in entry.reasons
-                        ],
-                    )
+                seq, prev_hash = _lock_head(connection)
+                rows, reasons = [], []
+                for entry, with_seq in zip(entries, templates, strict=True):
+                    seq += 1
+                    document = with_seq(seq)
+                    digest = link(prev_hash, document)
+                    rows.append(_row(entry, seq, document, prev_hash, digest))
+                    reasons.extend(_reason_rows(entry, seq))
+                    written.append(Written(seq, prev_hash, digest, document))
+                    prev_hash = digest
+                connection.execute(insert(Decision.__table__), rows)
+                if reasons:
+                    connection.execute(insert(DecisionReason.__table__), reasons)
                 connection.execute(
                     update(ChainHead.__table__)
                     .where(ChainHead.id == HEAD_ID)
-                    .values(seq=seq, hash=digest)
+                    .values(seq=seq, hash=prev_hash)
                 )
-        return Written(seq=seq, prev_hash=prev_hash, hash=digest, document=document)
+        return written
     except IntegrityError as error:
-        if entry.request_id is not None and "request_id" in str(error.orig).lower():
-            raise DuplicateRequestId(entry.request_id) from None
+        if "request_id" in str(error.orig).lower():
+            raise DuplicateRequestId() from None
         raise LogWriteError(type(error).__name__) from None
     except (SQLAlchemyError, OSError, ValueError, TypeError) as error:
         # The message of a driver error may quote row values; keep only its type.
         raise LogWriteError(type(error).__name__) from None
+
+
+def _reason_rows(entry: Entry, seq: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "decision_seq": seq,
+            "rule": str(r.get("rule", ""))[:128],
+            "principle": str(r.get("principle", ""))[:64],
+            "outcome": str(r.get("outcome", ""))[:20],
+        }
+        for r in entry.reasons
+    ]
 
 
 def _document_template(body: dict[str, Any]):

@@ -173,3 +173,38 @@ def test_a_request_id_race_is_answered_with_the_first_decision(post, body, db_en
     other = body("claim", request_id="race-1", client={"id": "c-9"})
     assert post(other).status_code == 409
     assert count(db_engine) == 1
+
+
+def test_batch_with_a_request_id_twice_logs_it_once(post, body, db_engine):
+    same = body("claim", request_id="twice")
+    other = body("claim", request_id="twice", client={"id": "c-2"})
+    answers = post({"requests": [same, body("offer"), same, other]},
+                   path="/v1/decisions/batch").get_json()["decisions"]
+    assert answers[0]["decision_id"] == answers[2]["decision_id"]
+    assert answers[1]["action"] == "offer"
+    assert answers[3]["status"] == 409
+    assert count(db_engine) == 2
+
+
+def test_batch_replays_a_logged_request_id(post, body, db_engine):
+    first = post(body("claim", request_id="known")).get_json()
+    answers = post({"requests": [body("claim", request_id="known"), body("offer")]},
+                   path="/v1/decisions/batch").get_json()["decisions"]
+    assert answers[0] == first
+    assert count(db_engine) == 2
+
+
+def test_batch_write_failure_answers_503_in_place(post, body, db_engine, monkeypatch):
+    from app import decision_service
+    from app.audit.writer import LogWriteError
+
+    def broken(*_args, **_kwargs):
+        raise LogWriteError("OperationalError")
+
+    monkeypatch.setattr(decision_service, "append_many", broken)
+    mixed = post({"requests": [body("claim"), {"action": "nope"}]}, path="/v1/decisions/batch")
+    assert mixed.status_code == 200
+    assert [a["status"] for a in mixed.get_json()["decisions"]] == [503, 422]
+    everything = post({"requests": [body("claim"), body("offer")]}, path="/v1/decisions/batch")
+    assert everything.status_code == 503 and everything.headers["Retry-After"]
+    assert count(db_engine) == 0
