@@ -30,7 +30,10 @@ def stats(manager_id: str | None, period: str, at: dt.datetime | None, as_json: 
     """Every metric of the period against the previous one, with its direction."""
     from app.db import make_engine
 
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()  # checks the zone, among others
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from None
     zone = ZoneInfo(settings.timezone)
     day = at.date() if at else today(zone)
     if not MIN_DATE <= day <= MAX_DATE:

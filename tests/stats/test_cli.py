@@ -88,3 +88,10 @@ def test_missing_schema_is_a_clear_error(tmp_path) -> None:
     assert result.exit_code == 1
     assert "dealguard db upgrade" in result.output
     assert "Traceback" not in result.output
+
+
+def test_unknown_zone_is_a_clear_error(settings) -> None:
+    env = {"DEALGUARD_DATABASE_URL": settings.database_url, "DEALGUARD_TIMEZONE": "Mars/Olympus"}
+    result = CliRunner().invoke(main, ["stats"], env=env)
+    assert result.exit_code == 1
+    assert "not a known time zone" in result.output
