@@ -22,7 +22,7 @@ from app.audit.records import COLUMNS, jsonl_line
 from app.audit.window import seq_range
 
 FORMATS = ("csv", "jsonl")
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+MEDIA_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}  # Flask adds the charset
 BATCH = 1000
 CSV_COLUMNS = ("decision_id", "seq", "decided_at", "action", "outcome", "actor_id",
                "client_id", "subject_id", "rules", "required_approvals", "policy_version",

@@ -37,7 +37,7 @@ def _export(client, headers, **params):
 
 def test_csv_has_a_header_and_flat_columns(client, compliance, logged):
     response = _export(client, compliance, format="csv")
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0] == CSV_HEADER
     assert [row[0] for row in rows[1:]] == [d["decision_id"] for d in logged]  # oldest first
