@@ -30,9 +30,9 @@ stop() {
     kill "$pid"; while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 }
 
-measure() {  # LABEL
+measure() {  # LABEL [LUA_SCRIPT]
     local out
-    out=$(wrk -t 2 -c "$CONNECTIONS" -d "${SECONDS_EACH}s" --latency -s bench/http_post.lua \
+    out=$(wrk -t 2 -c "$CONNECTIONS" -d "${SECONDS_EACH}s" --latency -s "${2:-bench/http_post.lua}" \
         "http://127.0.0.1:$PORT/v1/decisions")
     printf '%-28s %10s req/s   p50 %8s   p99 %8s   non-2xx %s\n' "$1" \
         "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
@@ -48,6 +48,7 @@ dealguard() {  # LABEL URL
     export DEALGUARD_KEY
     serve wsgi:app
     measure "$1"
+    measure "  batch of 100 (x100 = decisions/s)" bench/http_batch.lua
     stop
 }
 
