@@ -88,10 +88,6 @@ class PolicyHolder:
                 {"line": None, "path": "", "message": "No policy is loaded."}])
         return self._policy
 
-    def peek(self) -> Any:
-        """The loaded policy or None, without looking for a newer one."""
-        return self._policy
-
     def reload(self) -> Any:
         """Load the file again; on any error raise and keep the running policy."""
         with self._lock:
