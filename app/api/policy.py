@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import yaml
 from flask import Blueprint, Response, current_app, request
 
 from app.api.body import read_body
@@ -40,6 +41,13 @@ def validate_policy() -> Response:
     # run would cost time and (the engine keeps rulesets registered) memory per call.
     from app.engine.loader import parse_policy
 
+    alias_line = _first_alias(text)
+    if alias_line is not None:
+        # An alias can repeat a subtree exponentially ("billion laughs"): a few hundred
+        # bytes would keep a worker busy for minutes. rules.yaml has no need for them.
+        return _invalid_problems([{"line": alias_line, "path": "",
+                                   "message": "YAML aliases (*name) are not allowed"}],
+                                 "The policy is not valid.")
     try:
         model = parse_policy(text)
     except Exception as error:  # noqa: BLE001 - every failure is an answer about the file
@@ -69,8 +77,22 @@ def _policy_text() -> str:
         raise Problem(400, "The policy text is not UTF-8.") from None
 
 
+def _first_alias(text: str) -> int | None:
+    """The line of the first YAML alias in `text`, found by the scanner alone (linear)."""
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.AliasToken):
+                return token.start_mark.line + 1
+    except yaml.YAMLError:
+        return None  # the parser reports the syntax error with its line
+    return None
+
+
 def _invalid(error: Exception, detail: str) -> Response:
-    problems = problems_of(error)
+    return _invalid_problems(problems_of(error), detail)
+
+
+def _invalid_problems(problems: list[dict], detail: str) -> Response:
     body = problem_body(422, detail)
     # Problem fields for generic clients, plus the contract's {valid, errors[]}.
     body["valid"] = False

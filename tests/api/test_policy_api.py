@@ -124,3 +124,17 @@ def test_other_workers_follow_a_reload(app, client, settings, admin):
     assert client.post("/v1/policy/reload", headers=admin).status_code == 200
     assert version_seen(other_client, admin) == "2027.2.0"
     other.extensions["dealguard.engine"].dispose()
+
+
+def test_validate_refuses_yaml_aliases_quickly(client, crm):
+    import time
+
+    levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for name, previous in zip("bcdefghij", "abcdefghi", strict=True):
+        levels.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
+    started = time.perf_counter()
+    response = client.post("/v1/policy/validate", data="\n".join(levels),
+                           content_type="text/yaml", headers=crm)
+    assert time.perf_counter() - started < 2
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["line"] == 2
