@@ -23,6 +23,7 @@ def parse_with_lines(text: str) -> tuple[Any, dict[str, int]]:
     Raises YamlProblem for malformed YAML and duplicate mapping keys (which plain
     PyYAML would silently resolve to the last one).
     """
+    _refuse_aliases(text)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
@@ -35,6 +36,18 @@ def parse_with_lines(text: str) -> tuple[Any, dict[str, int]]:
     if node is None:
         return None, lines
     return _convert(node, "", lines), lines
+
+
+def _refuse_aliases(text: str) -> None:
+    # An alias repeats a subtree: nested ones grow exponentially ("billion laughs"), and a
+    # few hundred bytes would keep a worker busy for minutes. A policy never needs them.
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, yaml.AliasToken):
+                raise YamlProblem(token.start_mark.line + 1,
+                                  "YAML aliases (*name) are not allowed in a policy")
+    except yaml.YAMLError:
+        return  # composing reports the syntax error with its line
 
 
 def _convert(node: yaml.Node, path: str, lines: dict[str, int]) -> Any:

@@ -119,3 +119,13 @@ def test_lint_of_the_shipped_policy_passes(rules_text, tmp_path):
     run = subprocess.run([sys.executable, "-m", "app.cli", "policy", "lint", str(good)],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_yaml_aliases_are_refused_before_they_expand():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(20)
+    )
+    (problem,) = problems_of(bomb)
+    assert "aliases" in problem.message
+    assert problem.line == 2
