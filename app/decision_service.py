@@ -135,7 +135,7 @@ def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
     _check_actor(body, caller)
     fingerprint = _fingerprint(ctx.secret, body)
     request_id = body.get("request_id")
-    if isinstance(request_id, str):
+    if isinstance(request_id, str) and len(request_id) <= 128:  # longer: the schema says 422
         prior = _prior(ctx, request_id)
         if prior is not None:
             return Prepared(_replay(prior, fingerprint, request_id), None, fingerprint, started)
