@@ -63,9 +63,7 @@ def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 def csv_row(row: Any) -> list[Any]:
     """The flat columns of one record (CSV_COLUMNS), from the masked document."""
-    # Plain json here: these fields hold no money, and the C parser is what keeps an
-    # export of millions of rows fast.
-    document = json.loads(row.document)
+    document = _head(row.document)
     rules = dict.fromkeys(str(reason.get("rule")) for reason in document.get("reasons") or ())
     return [
         _cell(document.get("decision_id")),
@@ -83,6 +81,31 @@ def csv_row(row: Any) -> list[Any]:
         _cell(row.key_name),
         row.hash,
     ]
+
+
+def _head(text: str) -> dict[str, Any]:
+    """The document without its bulk (facts, request), which no CSV column shows.
+
+    Canonical JSON has its top-level keys sorted, so `facts` is the first list after
+    five scalars and ends where `key_name` begins, and `request` sits between
+    `reasons` and the last `request_id`; quotes inside strings are escaped, so these
+    fragments only match as keys. Cutting them out first makes the parse three times
+    shorter. Plain json: no column holds money. Whatever does not parse after the
+    cut is parsed whole.
+    """
+    cut = text
+    start = cut.find(',"facts":[')
+    end = cut.find('],"key_name":', start)
+    if 0 <= start < end:
+        cut = cut[:start] + cut[end + 1:]
+    start = cut.find(',"request":{')
+    end = cut.rfind(',"request_id":')
+    if 0 <= start < end:
+        cut = cut[:start] + cut[end:]
+    try:
+        return json.loads(cut)
+    except ValueError:
+        return json.loads(text)
 
 
 def _cell(value: Any) -> str:
