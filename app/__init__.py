@@ -7,7 +7,7 @@ import os
 from flask import Flask
 
 from app import db
-from app.config import Settings
+from app.config import DEVELOPMENT_SECRET, Settings
 from app.policy_holder import PolicyHolder
 from app.problems import register_error_handlers
 
@@ -24,6 +24,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
+    if settings.secret_key == DEVELOPMENT_SECRET:
+        # Masked values are only as private as this secret (CONTRACT §7).
+        app.logger.warning("DEALGUARD_SECRET_KEY is not set: using the development secret")
     db.init_app(app, settings.database_url)
     register_error_handlers(app)
 
