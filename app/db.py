@@ -40,7 +40,20 @@ def make_engine(url: str) -> Engine:
                 connection.exec_driver_sql("BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _postgres_timeouts(dbapi_connection, _record) -> None:
+            # Every decision waits for the one chain-head row lock: a writer that hangs
+            # must not stall the others forever. They give up after 10 s (a 503), and the
+            # server ends a transaction left idle for 30 s, freeing the lock.
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '10s'")
+                cursor.execute("SET idle_in_transaction_session_timeout = '30s'")
+            dbapi_connection.commit()
+
+    return engine
 
 
 def _ensure_sqlite_dir(url: str) -> None:
