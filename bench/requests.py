@@ -3,6 +3,9 @@
     from bench.requests import generate, KNOWN_CLAIMS
     requests = generate(20_000, seed=7)
 
+    python -m bench.requests 3              # three requests, one JSON object a line
+    python -m bench.requests --census 20000 # how often each threshold is hit and just missed
+
 Every request is valid, in RUB, and carries an explicit `as_of` date, so any engine gives
 the same answer on any day. Money and percents have at most 2 decimals; they are computed
 as Decimals and written as JSON numbers. `KNOWN_CLAIMS` is the claim log that a
@@ -13,11 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 from decimal import Decimal as D
 from typing import Any
 
 ROLES = ("manager", "head_of_sales", "commercial_director", "cfo", "compliance_officer")
 SEGMENTS = ("retail", "wholesale", "key_account")
+LIMITS = {"retail": (5, 10, 15), "wholesale": (10, 15, 20), "key_account": (15, 20, 25)}
 NEEDS = ("heating", "cooling", "packaging", "logistics", "spare_parts", "office")
 AS_OF = ("2026-11-27", "2024-02-28", "2025-12-31", "2026-03-01")
 CLIENTS = tuple(f"c{i:03d}" for i in range(40))
@@ -279,10 +284,88 @@ def claims_lookup(decision_id: str) -> tuple[str, str] | None:
     return KNOWN_CLAIMS.get(decision_id)
 
 
+def census(requests: list[dict[str, Any]]) -> Counter[str]:
+    """How often each threshold of POLICY.md is hit exactly ("on") or a step past ("beside")."""
+    seen: Counter[str] = Counter()
+
+    def count(name: str, hit: bool) -> None:
+        seen[name] += hit  # a threshold never reached still shows, with 0
+
+    def pricing(client: dict, pct: Any, category: str, lst: Any, cost: Any) -> None:
+        pct = D(str(pct))
+        for role, limit in zip(("manager", "head", "director"), LIMITS[client["segment"]],
+                               strict=True):
+            count(f"segment {role} limit on", pct == limit)
+            count(f"segment {role} limit beside (+0.01)", pct == limit + CENT)
+        for overlay in ("novelty", "promo"):
+            count(f"{overlay} 0% or 5%", category == overlay and pct in (0, 5))
+            count(f"{overlay} 0.01% or 5.01%", category == overlay and pct in (CENT, 5 + CENT))
+        count("new client 0% or 0.01%", bool(client.get("is_new")) and pct in (0, CENT))
+        if cost is not None:
+            net, cost = D(str(lst)) * (100 - pct) / 100, D(str(cost))
+            for name, floor in (("0", net), ("10", net * D("0.9"))):
+                count(f"margin {name}% on", cost == floor)
+                count(f"margin {name}% beside (cost +0.01)", cost == floor + CENT)
+
+    for req in requests:
+        action, client = req["action"], req["client"]
+        if action == "discount":
+            deal = req["deal"]
+            pricing(client, req["discount"]["percent"], deal.get("category", "standard"),
+                    deal["list_amount"], deal.get("cost_amount"))
+        elif action == "shipment":
+            order, ship = req["order"], req["shipment"]
+            if ship.get("kind") == "claim_replacement":
+                known = KNOWN_CLAIMS.get(ship.get("claim_decision_id") or "")
+                whose = known and ("its" if known[0] == client["id"] else "another")
+                seen["replacement of an unknown or missing claim" if known is None else
+                     f"replacement of a known {known[1]} claim of {whose} client"] += 1
+                continue
+            gap = D(str(order["paid"])) - D(str(order.get("shipped_before", 0)))
+            gap -= D(str(ship["amount"]))
+            count("cleared money exactly the amount", gap == 0)
+            count("cleared money a kopeck short", gap == -CENT)
+        elif action == "claim":
+            claim, total = req["claim"], D(str(req["order"]["total"]))
+            comp = D(str(claim.get("compensation", 0)))
+            for days in (14, 15, 365, 366):
+                count(f"claim {days} days after delivery", claim["days_since_delivery"] == days)
+            for name, limit in (("min(5%, 15000)", min(total / 20, D(15_000))),
+                                ("min(15%, 100000)", min(total * D("0.15"), D(100_000)))):
+                count(f"compensation {name} on", comp == limit)
+                count(f"compensation {name} beside (+0.01)", comp == limit + CENT)
+            for amount in (500_000, 500_000.01):
+                count(f"claim amount {amount}", claim["amount"] == amount)
+        elif action == "disclosure":
+            for records in (1, 2, 100, 101, 1000, 1001):
+                count(f"records {records}", req["disclosure"].get("records", 1) == records)
+        else:
+            offer = req["offer"]
+            days = (dt.date.fromisoformat(offer["promised_delivery_date"])
+                    - dt.date.fromisoformat(req["as_of"])).days
+            count("promised on as_of", days == 0)
+            count("promised the day before as_of", days == -1)
+            needs = client.get("needs", [])
+            for it in offer["items"]:
+                pricing(client, it.get("discount_percent", 0), it.get("category", "standard"),
+                        it["list_price"], it.get("cost_price"))
+                short = it["quantity"] > it["available_quantity"]
+                count("short line, lead time = days to promise", short and (
+                    it["lead_time_days"] == days))
+                count("short line, lead time one over", short and it["lead_time_days"] == days + 1)
+                count("line need documented", it["need"] in needs)
+                count("line need null or undocumented", it["need"] not in needs)
+    return seen
+
+
 if __name__ == "__main__":
     import json
     import sys
 
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    for request in generate(count):
-        print(json.dumps(request, ensure_ascii=False))
+    count = int(sys.argv[-1]) if sys.argv[-1].isdigit() else 5
+    if "--census" in sys.argv:
+        for name, hits in census(generate(count)).items():
+            print(f"{hits:7d}  {name}")
+    else:
+        for request in generate(count):
+            print(json.dumps(request, ensure_ascii=False))
