@@ -7,6 +7,7 @@ see that two decisions concern the same person without seeing who.
 from __future__ import annotations
 
 import copy
+import decimal
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -33,7 +34,7 @@ def token(secret: str, value: Any) -> str:
 
 def mask_request(
     request: dict, paths: Iterable[str], secret: str
-) -> tuple[dict, list[str]]:
+) -> tuple[dict, list[Any]]:
     """A masked deep copy of `request` and the clear values that were masked.
 
     A path walks dicts by key and every element of a list (offer.custom_terms.text).
@@ -47,7 +48,7 @@ def mask_request(
     return masked, clear
 
 
-def _mask_path(node: Any, parts: list[str], secret: str, clear: list[str]) -> None:
+def _mask_path(node: Any, parts: list[str], secret: str, clear: list[Any]) -> None:
     if isinstance(node, list):
         for item in node:
             _mask_path(item, parts, secret, clear)
@@ -66,20 +67,38 @@ def _mask_path(node: Any, parts: list[str], secret: str, clear: list[str]) -> No
     if isinstance(value, list):
         # A confidential list of strings: mask each element.
         node[head] = [None if v is None else token(secret, v) for v in value]
-        clear.extend(v for v in value if isinstance(v, str))
+        clear.extend(v for v in value if _is_scalar(v))
         return
     node[head] = token(secret, value)
-    if isinstance(value, str):
+    if _is_scalar(value):
         clear.append(value)
 
 
-def scrub(value: Any, clear: Iterable[str], secret: str) -> Any:
-    """Replace every clear confidential value found in any string of `value`.
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float | decimal.Decimal) and not isinstance(value, bool)
 
-    Rule messages and facts may quote a request field; they go into the log too.
+
+def _as_number(value: Any) -> decimal.Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | decimal.Decimal):
+        return None
+    try:
+        number = decimal.Decimal(str(value))
+    except decimal.InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def scrub(value: Any, clear: Iterable[Any], secret: str) -> Any:
+    """Replace every clear confidential value found in `value`.
+
+    Rule messages and facts may quote a request field; they go into the log too. A
+    string is replaced where it appears (whole, or inside a longer text); a number
+    wherever the same number appears (a policy may mark a number confidential).
     """
-    needles = sorted({c for c in clear if c}, key=len, reverse=True)
-    if not needles:
+    clear = list(clear)
+    needles = sorted({c for c in clear if isinstance(c, str) and c}, key=len, reverse=True)
+    numbers = {n: token(secret, c) for c in clear if (n := _as_number(c)) is not None}
+    if not needles and not numbers:
         return value
     tokens = {n: token(secret, n) for n in needles}
     long_needles = [n for n in needles if len(n) >= MIN_SUBSTRING]
@@ -96,6 +115,9 @@ def scrub(value: Any, clear: Iterable[str], secret: str) -> Any:
             return {walk(k) if isinstance(k, str) else k: walk(v) for k, v in node.items()}
         if isinstance(node, list | tuple):
             return [walk(v) for v in node]
+        number = _as_number(node)
+        if number is not None and number in numbers:
+            return numbers[number]
         return node
 
     return walk(value)

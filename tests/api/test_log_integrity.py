@@ -7,6 +7,7 @@ import hmac
 import json
 import logging
 import threading
+from decimal import Decimal
 
 from sqlalchemy import inspect, select, text
 
@@ -186,3 +187,12 @@ def test_processes_share_one_chain_on_sqlite(app, settings, body):
         assert writer.returncode == 0, err[-2000:]
         assert set(json.loads(out.strip().splitlines()[-1])) == {200}
     assert assert_one_chain(app.extensions["dealguard.engine"]) == 75
+
+
+def test_a_confidential_number_is_masked_in_facts_too():
+    request = {"deal": {"list_amount": Decimal("123456.70"), "id": "d"}}
+    masked, clear = mask_request(request, ["deal.list_amount"], SECRET)
+    assert masked["deal"]["list_amount"].startswith("hmac:")
+    facts = scrub([{"deal.list_amount": 123456.7, "other": 5, "flag": True}], clear, SECRET)
+    assert facts[0]["deal.list_amount"] == masked["deal"]["list_amount"]
+    assert facts[0]["other"] == 5 and facts[0]["flag"] is True
