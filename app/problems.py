@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 from flask import Response, json
@@ -104,6 +105,8 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
-        # Never a traceback in the body; the log line keeps the type only (no request data).
-        app.logger.exception("unhandled %s", type(error).__name__)
+        # Never a traceback in the body. The log keeps the type and where it happened,
+        # not the message: an exception's text may quote a confidential value (§7).
+        frames = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+        app.logger.error("unhandled %s\n%s", type(error).__name__, frames)
         return problem_response(500, "The server could not handle this request.")

@@ -259,3 +259,16 @@ def test_413_for_a_chunked_body_without_content_length(client, crm):
                            headers={**crm, "Transfer-Encoding": "chunked"},
                            environ_overrides={"wsgi.input_terminated": True})
     assert_problem(response, 422)
+
+
+def test_an_unexpected_error_is_a_problem_and_its_message_is_not_logged(
+        post, body, monkeypatch, caplog):
+    def explode(*_args, **_kwargs):
+        raise RuntimeError("Ivan Petrov")
+
+    monkeypatch.setattr(decision_service, "prepare", explode)
+    response = post(body("discount"))
+    problem = assert_problem(response, 500)
+    assert "Ivan" not in response.get_data(as_text=True)
+    assert "Ivan" not in caplog.text and "RuntimeError" in caplog.text
+    assert problem["detail"]
