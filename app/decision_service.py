@@ -72,13 +72,7 @@ class Prepared:
 def decide(ctx: Context, body: Any, caller: Caller) -> dict[str, Any]:
     """Decide and log one request; raise Problem (400/403/409/422/503) otherwise."""
     prepared = prepare(ctx, body, caller)
-    if prepared.entry is None:
-        return prepared.response
-    prior = _append(ctx, prepared.entry)
-    if prior is not None:
-        # Another worker logged the same request_id a moment ago: answer as it did.
-        return _replay(prior, prepared.fingerprint, prepared.entry.request_id)
-    return _done(prepared)
+    return prepared.response if prepared.entry is None else _log_one(ctx, prepared)
 
 
 def decide_batch(ctx: Context, bodies: list[Any], caller: Caller) -> list[dict | Problem]:
@@ -86,39 +80,44 @@ def decide_batch(ctx: Context, bodies: list[Any], caller: Caller) -> list[dict |
 
     Each item is its decision or the Problem that refused it, in order.
     """
-    results: list[Prepared | Problem] = []
-    for body in bodies:
+    answers: list[dict[str, Any] | Problem] = []
+    new: dict[int, Prepared] = {}
+    for index, body in enumerate(bodies):
         try:
-            results.append(prepare(ctx, body, caller))
+            prepared = prepare(ctx, body, caller)
         except Problem as problem:
-            results.append(problem)
-    pending = [i for i, r in enumerate(results) if isinstance(r, Prepared) and r.entry]
-    if pending:
-        try:
-            append_many(ctx.engine, [results[i].entry for i in pending])
-            for i in pending:
-                results[i] = Prepared(_done(results[i]), None, "", 0.0)
-        except DuplicateRequestId:
-            # A request_id was taken meanwhile, or appears twice in this batch: log the
-            # items one at a time, so each is written or answered as its first decision.
-            for i in pending:
-                results[i] = _decide_prepared(ctx, results[i])
-        except LogWriteError as error:
-            _log_failure(f"write ({error})", len(pending))
-            for i in pending:
-                results[i] = _unwritable()
-    return [r.response if isinstance(r, Prepared) else r for r in results]
-
-
-def _decide_prepared(ctx: Context, prepared: Prepared) -> Prepared | Problem:
+            answers.append(problem)
+            continue
+        answers.append(prepared.response)
+        if prepared.entry is not None:
+            new[index] = prepared
+    if not new:
+        return answers
     try:
-        prior = _append(ctx, prepared.entry)
-        if prior is not None:
-            return Prepared(_replay(prior, prepared.fingerprint, prepared.entry.request_id),
-                            None, "", 0.0)
-        return Prepared(_done(prepared), None, "", 0.0)
-    except Problem as problem:
-        return problem
+        append_many(ctx.engine, [prepared.entry for prepared in new.values()])
+        for index, prepared in new.items():
+            answers[index] = _done(prepared)
+    except DuplicateRequestId:
+        # A request_id was taken meanwhile, or appears twice in this batch: log the
+        # items one at a time, so each is written or answered as its first decision.
+        for index, prepared in new.items():
+            try:
+                answers[index] = _log_one(ctx, prepared)
+            except Problem as problem:
+                answers[index] = problem
+    except LogWriteError as error:
+        _log_failure(f"write ({error})", len(new))
+        for index in new:
+            answers[index] = _unwritable()
+    return answers
+
+
+def _log_one(ctx: Context, prepared: Prepared) -> dict[str, Any]:
+    prior = _append(ctx, prepared.entry)
+    if prior is not None:
+        # Another worker logged the same request_id a moment ago: answer as it did.
+        return _replay(prior, prepared.fingerprint, prepared.entry.request_id)
+    return _done(prepared)
 
 
 def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
