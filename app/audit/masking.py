@@ -42,7 +42,7 @@ def mask_request(
     if not secret:
         raise MaskingError("no secret to mask with")
     masked = copy.deepcopy(request)
-    clear: list[str] = []
+    clear: list[Any] = []
     for path in paths:
         _mask_path(masked, path.split("."), secret, clear)
     return masked, clear
