@@ -33,7 +33,7 @@ if sys.path[0] == str(ROOT / "bench"):  # run as a file: don't let bench/request
     sys.path[0] = str(ROOT)             # the `requests` package for anything imported later
 
 from bench.requests import claims_lookup, generate  # noqa: E402
-from bench.timing import percentile, rss_kib  # noqa: E402
+from bench.timing import machine, percentile, rss_kib  # noqa: E402
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SECRET = "bench-secret"
@@ -287,7 +287,7 @@ def run(kind: str, url: str, args: argparse.Namespace) -> None:
     from app.audit.writer import ensure_head
 
     ensure_head(engine)
-    print(f"\n== {kind}: filling {args.n:,} decisions", flush=True)
+    print(f"\n== {kind}: filling {args.n:,} decisions ({machine()})", flush=True)
     templates = Templates(args.templates, args.seed)
     made = fill(engine, args.n, templates, args.seed)
     print(f"   filled in {made['seconds']:.0f} s ({args.n / made['seconds']:,.0f} rows/s)")
@@ -323,6 +323,7 @@ def run(kind: str, url: str, args: argparse.Namespace) -> None:
     seconds = time.perf_counter() - started
     print(f"   verify: ok={result.ok} checked={result.checked:,} in {seconds:.1f} s ="
           f" {result.checked / seconds:,.0f} rows/s")
+    print(f"   (at the end: {machine()})")
     application.extensions["dealguard.engine"].dispose()
     engine.dispose()
 
