@@ -6,9 +6,6 @@ from typing import Any
 
 import yaml
 
-# Only its tag constructors are used (ints, floats, booleans, dates of scalar nodes).
-_CONSTRUCTOR = yaml.SafeLoader("")
-
 
 class YamlProblem(Exception):
     def __init__(self, line: int | None, message: str) -> None:
@@ -35,7 +32,10 @@ def parse_with_lines(text: str) -> tuple[Any, dict[str, int]]:
     lines: dict[str, int] = {}
     if node is None:
         return None, lines
-    return _convert(node, "", lines), lines
+    # Only its tag constructors are used (numbers, booleans of scalar nodes). One per
+    # parse: a loader remembers every node it constructed.
+    constructor = yaml.SafeLoader("")
+    return _convert(node, "", lines, constructor), lines
 
 
 def _refuse_aliases(text: str) -> None:
@@ -50,30 +50,31 @@ def _refuse_aliases(text: str) -> None:
         return  # composing reports the syntax error with its line
 
 
-def _convert(node: yaml.Node, path: str, lines: dict[str, int]) -> Any:
+def _convert(node: yaml.Node, path: str, lines: dict[str, int],
+             constructor: yaml.SafeLoader) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node)
+            key = _scalar(key_node, constructor)
             if not isinstance(key, str | int | float | bool) or key is None:
                 raise YamlProblem(key_node.start_mark.line + 1, "a key must be a plain value")
             key = str(key)
             if key in result:
                 raise YamlProblem(key_node.start_mark.line + 1, f"duplicate key {key!r}")
             child = f"{path}.{key}" if path else key
-            result[key] = _convert(value_node, child, lines)
+            result[key] = _convert(value_node, child, lines, constructor)
             lines[child] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
         return [
-            _convert(item, f"{path}.{index}" if path else str(index), lines)
+            _convert(item, f"{path}.{index}" if path else str(index), lines, constructor)
             for index, item in enumerate(node.value)
         ]
-    return _scalar(node)
+    return _scalar(node, constructor)
 
 
-def _scalar(node: yaml.Node) -> Any:
+def _scalar(node: yaml.Node, constructor: yaml.SafeLoader) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         return node
-    return _CONSTRUCTOR.construct_object(node, deep=True)
+    return constructor.construct_object(node, deep=True)

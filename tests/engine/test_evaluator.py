@@ -116,3 +116,24 @@ def test_an_odd_action_is_a_field_error(policy, action):
     with pytest.raises(InvalidRequest) as caught:
         policy.decide(request)
     assert list(caught.value.errors) == ["action"]
+
+
+def test_a_dropped_policy_gives_its_rulesets_back(rules_text):
+    import gc
+
+    policy = load_policy_text(rules_text)
+    policy.decide(discount(12))  # an action ran: its state is freed too
+    finalizers = [program.ruleset.released for program in policy._programs.values()
+                  if not program.ruleset.empty]
+    assert finalizers and all(f.alive for f in finalizers)
+    del policy
+    gc.collect()
+    assert not any(f.alive for f in finalizers)
+
+
+def test_a_ruleset_that_never_acted_is_freed_without_touching_its_state():
+    # delete_state on a state where no action ran segfaults: this must not crash.
+    ruleset = CompiledRuleset("t-never", {"r": {"all": [{"m": {"$gt": {"x": 5}}}]}})
+    assert ruleset.matches([{"x": 1}]) == set()
+    ruleset.released()
+    assert not ruleset.released.alive
