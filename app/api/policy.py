@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import yaml
 from flask import Blueprint, Response, current_app, request
 
 from app.api.body import read_body
@@ -41,13 +40,6 @@ def validate_policy() -> Response:
     # run would cost time and (the engine keeps rulesets registered) memory per call.
     from app.engine.loader import parse_policy
 
-    alias_line = _first_alias(text)
-    if alias_line is not None:
-        # An alias can repeat a subtree exponentially ("billion laughs"): a few hundred
-        # bytes would keep a worker busy for minutes. rules.yaml has no need for them.
-        return _invalid_problems([{"line": alias_line, "path": "",
-                                   "message": "YAML aliases (*name) are not allowed"}],
-                                 "The policy is not valid.")
     try:
         model = parse_policy(text)
     except Exception as error:  # noqa: BLE001 - every failure is an answer about the file
@@ -75,17 +67,6 @@ def _policy_text() -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise Problem(400, "The policy text is not UTF-8.") from None
-
-
-def _first_alias(text: str) -> int | None:
-    """The line of the first YAML alias in `text`, found by the scanner alone (linear)."""
-    try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if isinstance(token, yaml.AliasToken):
-                return token.start_mark.line + 1
-    except yaml.YAMLError:
-        return None  # the parser reports the syntax error with its line
-    return None
 
 
 def _invalid(error: Exception, detail: str) -> Response:

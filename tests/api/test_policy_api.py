@@ -126,15 +126,13 @@ def test_other_workers_follow_a_reload(app, client, settings, admin):
     other.extensions["dealguard.engine"].dispose()
 
 
-def test_validate_refuses_yaml_aliases_quickly(client, crm):
-    import time
-
+def test_validate_refuses_yaml_aliases_before_expanding_them(client, crm):
     levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
     for name, previous in zip("bcdefghij", "abcdefghi", strict=True):
         levels.append(f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]")
-    started = time.perf_counter()
     response = client.post("/v1/policy/validate", data="\n".join(levels),
                            content_type="text/yaml", headers=crm)
-    assert time.perf_counter() - started < 2
     assert response.status_code == 422
-    assert response.get_json()["errors"][0]["line"] == 2
+    (error,) = response.get_json()["errors"]
+    assert error["line"] == 2
+    assert "aliases" in error["message"]
