@@ -140,7 +140,7 @@ def parse_instant(text: str, timezone: str, end_of_day: bool) -> datetime:
         # Years far off would overflow the arithmetic on the bounds (app.audit.window).
         raise ValueError("not a date of this era")
     zone = ZoneInfo(timezone)
-    if len(text) == 10:
+    if "T" not in text and " " not in text and ":" not in text:  # 2026-11-27 or 20261127
         day = date.fromisoformat(text)
         if end_of_day:
             day += timedelta(days=1)

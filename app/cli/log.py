@@ -7,6 +7,7 @@ or an auditor on the database host: no key, no HTTP timeout on a long export.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -84,9 +85,15 @@ def export_command(fmt: str, output: str | None, **options: Any) -> None:
     filters = _filters(settings, options)
     chunks = stream(_engine(settings), filters, fmt)
     if output is None:
-        for chunk in chunks:
-            sys.stdout.write(chunk)
-        sys.stdout.flush()
+        try:
+            for chunk in chunks:
+                sys.stdout.write(chunk)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # `dealguard log export | head`: the reader has all it wants. Point stdout
+            # at /dev/null so the flush at exit does not complain (Python's own advice).
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         return
     with open(output, "w", encoding="utf-8", newline="") as handle:
         for chunk in chunks:

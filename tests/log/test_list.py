@@ -127,6 +127,7 @@ def test_since_and_until(mixed, listing, db_engine):
     assert ids(listing(since="2026-02-11")) == expect(4, 3, 2, 1)  # 23:30Z is 02:30 in Moscow
     assert ids(listing(since="2026-02-11T00:00:00Z")) == expect(4, 3, 2)
     assert ids(listing(until="2026-02-10")) == expect(0)            # the whole day, Moscow
+    assert ids(listing(until="20260210")) == expect(0)              # ISO basic form alike
     assert ids(listing(until="2026-03-01T12:00:00Z")) == expect(3, 2, 1, 0)  # inclusive
     assert ids(listing(since="2026-02-01", until="2026-03-31")) == expect(3, 2, 1)
     assert ids(listing(since="2026-03-01T15:00:00+03:00", until="2026-03-01")) == expect(3)
