@@ -140,6 +140,7 @@ def build_spec(routes: list[tuple[str, list[str], str]] | None = None) -> dict[s
     }})
     _policy_paths(spec)
     _service_paths(spec)
+    _documented_paths(spec)
     document = spec.to_dict()
     for path, methods, summary in routes or []:
         operations = document["paths"].setdefault(path, {})
@@ -178,6 +179,15 @@ def _policy_paths(spec: APISpec) -> None:
                               "content": _json({"type": "object"})},
                       **_errors(401, 403, 422)},
     }})
+
+
+def _documented_paths(spec: APISpec) -> None:
+    """Areas that describe their operations in their views' docstrings."""
+    from app.api import activities, stats
+
+    for module in (activities, stats):
+        for path, operations in module.openapi_paths().items():
+            spec.path(path, operations=operations)
 
 
 def _service_paths(spec: APISpec) -> None:

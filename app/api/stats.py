@@ -55,7 +55,7 @@ def get_stats() -> Response:
              default all. A manager key gets its own and may not ask for another (403)."}
       responses:
         "200": {description: "{period, current, previous, manager_id, metrics}"}
-        "401": {description: No key, an unknown or revoked key.}
+        "401": {description: "No key, an unknown or revoked key."}
         "403": {description: A crm key, or a manager key asking about another manager.}
         "422": {description: An invalid query parameter.}
     """
@@ -91,7 +91,7 @@ def get_series() -> Response:
         - {name: count, in: query, schema: {type: integer, minimum: 1, maximum: 104, default: 12}}
       responses:
         "200": {description: "{metric, period, manager_id, points}"}
-        "401": {description: No key, an unknown or revoked key.}
+        "401": {description: "No key, an unknown or revoked key."}
         "403": {description: A crm key, or a manager key asking about another manager.}
         "422": {description: An invalid query parameter.}
     """
@@ -125,7 +125,7 @@ def get_chart() -> Response:
         "200":
           description: The chart.
           content: {image/svg+xml: {}}
-        "401": {description: No key, an unknown or revoked key.}
+        "401": {description: "No key, an unknown or revoked key."}
         "403": {description: A crm key, or a manager key asking about another manager.}
         "422": {description: An invalid query parameter.}
     """
