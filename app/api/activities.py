@@ -62,12 +62,12 @@ def post_activities() -> Response:
                 properties:
                   accepted: {type: integer, description: new events stored}
                   duplicates: {type: integer, description: events already stored}
-        "400": {description: The body is not a JSON object.}
+        "400": {description: "The body is not a JSON object."}
         "401": {description: "No key, an unknown or revoked key."}
-        "403": {description: Only crm and admin keys report activities.}
-        "409": {description: An event id was used before for other content.}
-        "413": {description: The body is over the limit.}
-        "415": {description: The body is not JSON.}
+        "403": {description: "Only crm and admin keys report activities."}
+        "409": {description: "An event id was used before for other content."}
+        "413": {description: "The body is over the limit."}
+        "415": {description: "The body is not JSON."}
         "422": {description: "Invalid events, by field path, e.g. events.3.amount."}
     """
     body = object_body()

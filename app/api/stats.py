@@ -56,8 +56,8 @@ def get_stats() -> Response:
       responses:
         "200": {description: "{period, current, previous, manager_id, metrics}"}
         "401": {description: "No key, an unknown or revoked key."}
-        "403": {description: A crm key, or a manager key asking about another manager.}
-        "422": {description: An invalid query parameter.}
+        "403": {description: "A crm key, or a manager key asking about another manager."}
+        "422": {description: "An invalid query parameter."}
     """
     query = _query(STATS_QUERY)
     return json_response(
@@ -92,8 +92,8 @@ def get_series() -> Response:
       responses:
         "200": {description: "{metric, period, manager_id, points}"}
         "401": {description: "No key, an unknown or revoked key."}
-        "403": {description: A crm key, or a manager key asking about another manager.}
-        "422": {description: An invalid query parameter.}
+        "403": {description: "A crm key, or a manager key asking about another manager."}
+        "422": {description: "An invalid query parameter."}
     """
     return json_response(_series(_query(SERIES_QUERY)))
 
@@ -126,8 +126,8 @@ def get_chart() -> Response:
           description: The chart.
           content: {image/svg+xml: {}}
         "401": {description: "No key, an unknown or revoked key."}
-        "403": {description: A crm key, or a manager key asking about another manager.}
-        "422": {description: An invalid query parameter.}
+        "403": {description: "A crm key, or a manager key asking about another manager."}
+        "422": {description: "An invalid query parameter."}
     """
     query = _query(SERIES_QUERY)
     svg = render_chart(_series(query), today(_zone()), current_app.config["SETTINGS"].timezone)
