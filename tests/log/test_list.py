@@ -69,6 +69,9 @@ def test_newest_first_with_summary_fields(mixed, listing):
     ({"subject_id": "o-1"}, [1]),        # a shipment's order
     ({"subject_id": "of-1"}, [4]),       # an offer
     ({"actor_id": "m-1", "principle": "claims"}, [2]),
+    ({"rule": "claims.quality-window", "principle": "claims"}, [2]),
+    ({"rule": "claims.quality-window", "principle": "pricing-policy"}, []),
+    ({"rule": "pricing.segment-limit", "client_id": "c-2", "outcome": "deny"}, [3]),
 ])
 def test_each_filter(mixed, listing, params, expected):
     assert ids(listing(**params)) == [mixed[i]["decision_id"] for i in expected]
