@@ -350,15 +350,14 @@ class _Checker:
             self.problem(path, f"no field {field!r} in the requests of this rule's actions")
             return []
         info = infos[0]
-        if not isinstance(value, dict) or not (set(value) <= set(COMPARISONS)):
-            if isinstance(value, dict) and not set(value) & set(COMPARISONS):
-                self.problem(path, f"unknown test {', '.join(value)}; use {', '.join(COMPARISONS)}")
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - set(COMPARISONS))
+            if unknown or not value:
+                self.problem(path, f"unknown test {', '.join(unknown) or '{}'}; "
+                             f"use {', '.join(COMPARISONS)}")
                 return []
-            if isinstance(value, dict):
-                bad = ", ".join(sorted(set(value) - set(COMPARISONS)))
-                self.problem(path, f"unknown test {bad}; use {', '.join(COMPARISONS)}")
-                return []
-            value = {"eq": value}
+        else:
+            value = {"eq": value}  # `field: value` is short for `field: {eq: value}`
         tests = []
         for op, raw in value.items():
             operand = self.operand(raw, f"{path}.{op}", info, scopes, op)
@@ -423,10 +422,13 @@ class _Checker:
         if info is None:  # obligations: any number
             return _is_number(value)
         if op in ("in", "not_in"):
-            return isinstance(value, list) and all(_fits_scalar(v, info) for v in value)
+            return (isinstance(value, list) and bool(value)
+                    and all(_fits_scalar(v, info) for v in value))
         if op in ("lt", "le", "gt", "ge"):
             return info.type in NUMERIC and _is_number(value)
-        return value is None or _fits_scalar(value, info)
+        # No null: a missing value is never sent to the engine, where every comparison
+        # with a missing field is false. Rules test derived facts such as line.has_cost.
+        return _fits_scalar(value, info)
 
     def check_placeholders(self, message: str, path: str,
                            scopes: list[dict[str, FieldInfo]]) -> None:
@@ -455,6 +457,10 @@ def _fits_scalar(value: Any, info: FieldInfo) -> bool:
 
 
 def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, list) and not value:
+        return "an empty list"
     if isinstance(value, bool):
         return f"the boolean {value}"
     if isinstance(value, list):

@@ -129,3 +129,21 @@ def test_yaml_aliases_are_refused_before_they_expand():
     (problem,) = problems_of(bomb)
     assert "aliases" in problem.message
     assert problem.line == 2
+
+
+def test_comparing_with_null_or_an_empty_list_is_refused(rules_text):
+    broken = rules_text.replace("when: {line.need_documented: false}",
+                                "when: {line.need: null}", 1)
+    (problem,) = problems_of(broken)
+    assert "null cannot be compared" in problem.message
+    broken = rules_text.replace("actor.role: {not_in: {param: internal_trusted_roles}}",
+                                "actor.role: {not_in: []}", 1)
+    (problem,) = problems_of(broken)
+    assert "an empty list cannot be compared" in problem.message
+
+
+def test_an_unknown_test_is_named(rules_text):
+    broken = rules_text.replace("claim.amount: {gt: {param: large_claim_amount}}",
+                                "claim.amount: {above: {param: large_claim_amount}}", 1)
+    (problem,) = problems_of(broken)
+    assert "unknown test above" in problem.message
