@@ -17,9 +17,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from app.audit import plan
 from app.audit.query import Filters, distinct, matching
 from app.audit.records import COLUMNS, jsonl_line
-from app.audit.window import seq_range
 
 FORMATS = ("csv", "jsonl")
 MEDIA_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}  # Flask adds the charset
@@ -37,9 +37,9 @@ def stream(engine: Engine, filters: Filters, fmt: str, batch: int = BATCH) -> It
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
     with engine.connect() as connection:
-        bounds = seq_range(connection, filters.since, filters.until)
+        how = plan.make(connection, filters)
         result = connection.execution_options(stream_results=True, yield_per=batch).execute(
-            matching(filters, COLUMNS, newest_first=False, seq_range=bounds))
+            matching(filters, COLUMNS, newest_first=False, how=how))
         # A row that repeats (see query.matching) does so within or across batches.
         rows = distinct(row for part in result.partitions() for row in part)
         if fmt == "jsonl":

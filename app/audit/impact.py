@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from app.audit import plan
 from app.audit.canonical import loads
 from app.audit.lookup import claim_lookup
 from app.audit.models import Decision
 from app.audit.query import Filters, matching
-from app.audit.window import seq_range
 from app.schemas import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,8 @@ def replay(engine: Engine, candidate: Any, filters: Filters, limit: int,
     claims = claim_lookup(engine)
     # impact takes no rule filter, so no row repeats and the limit counts decisions.
     with engine.connect() as connection:
-        bounds = seq_range(connection, filters.since, filters.until)
-        statement = matching(filters, _COLUMNS, newest_first=True, seq_range=bounds).limit(limit)
+        how = plan.make(connection, filters)
+        statement = matching(filters, _COLUMNS, newest_first=True, how=how).limit(limit)
         result = connection.execution_options(stream_results=True, yield_per=500).execute(
             statement)
         for rows in result.partitions():

@@ -9,7 +9,7 @@ Every filter is an equality on an indexed column, ANDed with `seq < cursor` and
 ordered by `seq DESC`: each has an index that ends in seq (app.audit.indexes), so a
 page is one short backward index scan, however large the log. A rule or principle
 is read through the reasons index (`matching`), a time window is first narrowed to
-seq bounds (app.audit.window). bench/LOG.md has the figures on a million records.
+seq bounds (app.audit.plan). bench/LOG.md has the figures on a million records.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Select, and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
 import app.audit.indexes  # noqa: F401 - the indexes these query shapes rely on
-from app.audit import window
+from app.audit import plan
 from app.audit.models import Decision, DecisionReason
 from app.problems import Problem
 
@@ -213,33 +213,30 @@ def where(filters: Filters, skip: str | None = None) -> list[Any]:
 
 
 def matching(filters: Filters, columns: tuple[Any, ...] | None, newest_first: bool,
-             before_seq: int | None = None,
-             seq_range: tuple[int | None, int | None] = (None, None)) -> Select:
+             before_seq: int | None = None, how: plan.Plan | None = None) -> Select:
     """Matching rows in seq order; `columns` must hold Decision.seq (None: the seq alone).
 
-    With a rule or principle filter the rows are read through the reasons index
-    (rule, decision_seq), walked in seq order and joined to their decision: a rare
-    rule then costs as little as a common one, where an EXISTS probed from the
-    decisions side would scan the log until enough rare matches turned up. A
-    decision whose rule matched two offer lines comes twice, one after the other:
-    read it through `distinct` (or `fetch_page`, which does).
+    `how` (app.audit.plan) says where in seq to start and stop and which index
+    leads. When the reasons index leads, the rule's decisions are walked in seq
+    order and each is joined to its row; a decision whose rule matched two offer
+    lines then comes twice, one after the other: read it through `distinct` (or
+    `fetch_page`, which does). Otherwise the decisions side leads and an EXISTS
+    probes each row's reasons.
     """
-    driver = "rule" if filters.rule is not None else (
-        "principle" if filters.principle is not None else None)
-    if driver is None:
+    how = how or plan.default(filters)
+    if how.driver is None:
         seq = Decision.seq
         statement = select(*(columns or (seq,))).where(*where(filters))
     else:
         seq = DecisionReason.decision_seq
         statement = (select(*(columns or (seq,))).select_from(DecisionReason)
                      .join(Decision, Decision.seq == DecisionReason.decision_seq)
-                     .where(getattr(DecisionReason, driver) == getattr(filters, driver),
-                            *where(filters, skip=driver)))
-    above, below = seq_range  # see app.audit.window
-    if above is not None:
-        statement = statement.where(seq > above)
-    if below is not None:
-        before_seq = below if before_seq is None else min(before_seq, below)
+                     .where(getattr(DecisionReason, how.driver) == getattr(filters, how.driver),
+                            *where(filters, skip=how.driver)))
+    if how.above is not None:
+        statement = statement.where(seq > how.above)
+    if how.below is not None:
+        before_seq = how.below if before_seq is None else min(before_seq, how.below)
     if before_seq is not None:
         statement = statement.where(seq < before_seq)
     return statement.order_by(seq.desc() if newest_first else seq.asc())
@@ -265,10 +262,10 @@ def fetch_page(connection: Connection, filters: Filters, limit: int, before_seq:
     """
     want = limit + 1
     seqs: list[int] = []
-    bounds = window.seq_range(connection, filters.since, filters.until)
+    how = plan.make(connection, filters)
     while True:
         batch = connection.execute(matching(filters, None, True, before_seq=before_seq,
-                                            seq_range=bounds).limit(want)).scalars().all()
+                                            how=how).limit(want)).scalars().all()
         for seq in batch:
             if not seqs or seqs[-1] != seq:
                 seqs.append(seq)

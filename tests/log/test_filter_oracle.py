@@ -98,3 +98,23 @@ def test_random_filters_match_a_plain_reading(varied_log, client, compliance, db
         assert got == expected, query
         nonempty += bool(expected)
     assert nonempty >= 20  # the oracle compared real pages, not empty ones
+
+
+def test_either_index_may_lead_a_rule_filter(varied_log, db_engine):
+    from app.audit import plan, query, records
+    from app.audit.query import Filters
+
+    rules = sorted({x["rule"] for rec in varied_log for x in rec["reasons"]})
+    with db_engine.connect() as connection:
+        for rule in rules:
+            for extra in ({}, {"client_id": "c-1"}, {"actor_id": "m-2"}, {"outcome": "deny"}):
+                filters = Filters(rule=rule, **extra)
+                answers = []
+                for driver in ("rule", None):
+                    how = plan.Plan(driver=driver)
+                    statement = query.matching(filters, records.COLUMNS, True, how=how)
+                    answers.append([row.seq for row in query.distinct(
+                        connection.execute(statement))])
+                assert answers[0] == answers[1], (rule, extra)
+                page, _ = query.fetch_page(connection, filters, 500, None, records.COLUMNS)
+                assert [row.seq for row in page] == answers[0]
