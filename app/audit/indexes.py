@@ -26,8 +26,6 @@ POSTGRES_ONLY = (
     Index("ix_decisions_client_id_seq", Decision.client_id, Decision.seq),
     Index("ix_decisions_subject_id_seq", Decision.subject_id, Decision.seq),
     Index("ix_decisions_order_id_seq", Decision.order_id, Decision.seq),
-    # The seq bounds of a time window (app.audit.window) from the index alone.
-    Index("ix_decisions_decided_at_seq", Decision.decided_at, Decision.seq),
 )
 
 for _index in POSTGRES_ONLY:

@@ -26,7 +26,6 @@ POSTGRES_ONLY = (
     ("ix_decisions_client_id_seq", ["client_id", "seq"]),
     ("ix_decisions_subject_id_seq", ["subject_id", "seq"]),
     ("ix_decisions_order_id_seq", ["order_id", "seq"]),
-    ("ix_decisions_decided_at_seq", ["decided_at", "seq"]),
 )
 
 
