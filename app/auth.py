@@ -9,7 +9,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import g, request
@@ -21,6 +23,11 @@ from app.problems import Problem
 
 ROLES = ("crm", "manager", "compliance", "admin")
 KEY_PREFIX = "dg_"
+# A valid key is remembered this long by each process, so a decision does not pay a key
+# query; a key revoked by the command line is therefore refused by every worker within
+# this many seconds (at once by the process that revokes it).
+KEY_CACHE_SECONDS = 5.0
+_KEY_CACHE_MAX = 4096
 
 
 class ApiKey(db.Base):
@@ -33,6 +40,25 @@ class ApiKey(db.Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What a request needs of its key: no ORM object, so it can be shared by threads."""
+
+    name: str
+    role: str
+    manager_id: str | None
+
+
+# (database URL, key digest) -> (valid until, key). Unknown and revoked keys are never
+# kept: a new key works at once, and only a still valid key is served from here.
+_valid_keys: dict[tuple[str, str], tuple[float, KeyInfo]] = {}
+
+
+def forget_keys() -> None:
+    """Drop every remembered key (after a revocation in this process)."""
+    _valid_keys.clear()
 
 
 def hash_key(key: str) -> str:
@@ -68,6 +94,7 @@ def revoke_key(session: Session, name: str) -> bool:
     if key.revoked_at is None:
         key.revoked_at = datetime.now(UTC)
         session.commit()
+        forget_keys()
     return True
 
 
@@ -78,7 +105,30 @@ def find_key(session: Session, presented: str) -> ApiKey | None:
     return key
 
 
-def current_key() -> ApiKey:
+def valid_key(presented: str) -> KeyInfo | None:
+    """The key of this request, from the process's short-lived memory or the database."""
+    slot = (str(db.engine().url), hash_key(presented))
+    now = time.monotonic()
+    remembered = _valid_keys.get(slot)
+    if remembered is not None and remembered[0] > now:
+        return remembered[1]
+    session = db.session()
+    try:
+        key = find_key(session, presented)
+        info = None if key is None else KeyInfo(key.name, key.role, key.manager_id)
+    finally:
+        # Give the connection back to the pool now: the decision log writes on its own.
+        session.rollback()
+    if info is None:
+        _valid_keys.pop(slot, None)
+        return None
+    if len(_valid_keys) >= _KEY_CACHE_MAX:
+        _valid_keys.clear()  # many keys at once is rare; forgetting them all is cheap
+    _valid_keys[slot] = (now + KEY_CACHE_SECONDS, info)
+    return info
+
+
+def current_key() -> KeyInfo:
     return g.api_key
 
 
@@ -93,13 +143,7 @@ def requires(*roles: str) -> Callable:
             if scheme.lower() != "bearer" or not presented.strip():
                 raise Problem(401, "An API key is required: Authorization: Bearer <key>.",
                               headers={"WWW-Authenticate": "Bearer"})
-            session = db.session()
-            key = find_key(session, presented.strip())
-            if key is not None:
-                # Keep the key's loaded fields, give the connection back to the pool: the
-                # decision log writes on its own connection, one per request is enough.
-                session.expunge(key)
-            session.rollback()
+            key = valid_key(presented.strip())
             if key is None:
                 raise Problem(401, "The API key is unknown or revoked.",
                               headers={"WWW-Authenticate": "Bearer"})
