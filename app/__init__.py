@@ -7,6 +7,7 @@ import os
 from flask import Flask
 
 from app import db
+from app.audit.group_commit import GroupCommitter
 from app.config import DEVELOPMENT_SECRET, Settings
 from app.policy_holder import PolicyHolder
 from app.problems import register_error_handlers
@@ -28,6 +29,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Masked values are only as private as this secret (CONTRACT §7).
         app.logger.warning("DEALGUARD_SECRET_KEY is not set: using the development secret")
     db.init_app(app, settings.database_url)
+    # One per process: the decisions its threads make at the same moment share a commit.
+    app.extensions["dealguard.committer"] = GroupCommitter(db_engine(app))
     register_error_handlers(app)
 
     holder = PolicyHolder(resolve_policy_path(settings.policy_path), db_engine(app))

@@ -25,8 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import metrics
 from app.audit import lookup
 from app.audit.canonical import dumps
+from app.audit.group_commit import GroupCommitter
 from app.audit.masking import MaskingError, mask_request, scrub
-from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append, append_many
+from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append_many
 from app.policy_holder import PolicyHolder, PolicyUnavailable
 from app.problems import Problem
 from app.schemas import InvalidRequest
@@ -57,6 +58,8 @@ class Context:
     holder: PolicyHolder
     secret: str
     timezone: str
+    # Single decisions are logged through it, so concurrent ones share one commit.
+    committer: GroupCommitter
 
 
 @dataclass
@@ -134,10 +137,10 @@ def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
     _check_actor(body, caller)
     fingerprint = _fingerprint(ctx.secret, body)
     request_id = body.get("request_id")
-    if isinstance(request_id, str) and len(request_id) <= 128:  # longer: the schema says 422
-        prior = _prior(ctx, request_id)
-        if prior is not None:
-            return Prepared(_replay(prior, fingerprint, request_id), None, fingerprint, started)
+    # No look-up of request_id here: the log's unique index finds a reused one when the
+    # entry is written (DuplicateRequestId), and only then is the first decision read and
+    # replayed (_append). A query per decision to find the rare retry cost more than
+    # deciding the retry again does.
     policy, evaluation = _evaluate(ctx, body)
 
     decided_at = datetime.now(UTC)
@@ -197,7 +200,7 @@ def _evaluate(ctx: Context, body: dict) -> tuple[Any, Any]:
 def _append(ctx: Context, entry: Entry) -> lookup.Prior | None:
     """Log `entry`; None when written, the prior record when its request_id won a race."""
     try:
-        append(ctx.engine, entry)
+        ctx.committer.append(entry)
         return None
     except DuplicateRequestId:
         prior = _prior(ctx, entry.request_id)

@@ -32,6 +32,11 @@ LOG_WRITE_FAILURES = Counter(
     "dealguard_log_write_failures_total",
     "Decisions refused with 503 because the decision log could not be written",
 )
+LOG_GROUP_SIZE = Histogram(
+    "dealguard_log_group_size",
+    "Decisions written together in one log transaction (one fsync) by the group committer",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
 REJECTED = Counter(
     "dealguard_rejected_requests_total", "Decision requests refused before a decision, by status",
     ["status"],

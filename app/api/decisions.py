@@ -26,6 +26,7 @@ def _context() -> Context:
         holder=current_app.extensions["dealguard.policy"],
         secret=settings.secret_key,
         timezone=settings.timezone,
+        committer=current_app.extensions["dealguard.committer"],
     )
 
 

@@ -153,25 +153,36 @@ def test_as_of_defaults_to_today(body, post):
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", answer["as_of"])
 
 
-def test_a_request_id_race_is_answered_with_the_first_decision(post, body, db_engine,
-                                                               monkeypatch):
+def test_a_reused_request_id_is_found_by_the_write_and_answered_as_first(post, body, db_engine,
+                                                                         monkeypatch):
+    # No look-up before deciding: the log's unique index refuses the second entry, and
+    # only then is the first decision read, once, and replayed (or refused with 409).
     from app import decision_service
 
     first = post(body("claim", request_id="race-1")).get_json()
     real_prior = decision_service._prior
     calls = []
 
-    def late_prior(ctx, request_id):
-        # The first look finds nothing, as when two workers check at the same moment.
+    def counted_prior(ctx, request_id):
         calls.append(request_id)
-        return None if len(calls) == 1 else real_prior(ctx, request_id)
+        return real_prior(ctx, request_id)
 
-    monkeypatch.setattr(decision_service, "_prior", late_prior)
+    monkeypatch.setattr(decision_service, "_prior", counted_prior)
     again = post(body("claim", request_id="race-1"))
     assert again.status_code == 200 and again.get_json() == first
-    calls.clear()
+    assert calls == ["race-1"]
     other = body("claim", request_id="race-1", client={"id": "c-9"})
     assert post(other).status_code == 409
+    assert count(db_engine) == 1
+
+
+def test_a_request_id_whose_first_record_vanished_is_a_503(post, body, db_engine, monkeypatch):
+    # The index says "taken" but the record cannot be read back: no answer is safe.
+    from app import decision_service
+
+    post(body("claim", request_id="gone-1"))
+    monkeypatch.setattr(decision_service, "_prior", lambda ctx, request_id: None)
+    assert post(body("claim", request_id="gone-1")).status_code == 503
     assert count(db_engine) == 1
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app import decision_service
+from app.audit import group_commit
 from app.audit.masking import MaskingError
 from app.audit.models import Decision
 from app.audit.writer import LogWriteError
@@ -192,7 +193,8 @@ def test_503_when_the_log_write_fails(post, body, monkeypatch, app):
     def broken(*_args, **_kwargs):
         raise LogWriteError("OperationalError")
 
-    monkeypatch.setattr(decision_service, "append", broken)
+    # Single decisions are written by the group committer.
+    monkeypatch.setattr(group_commit, "append_many", broken)
     problem = assert_problem(post(body("claim")), 503)
     assert "decision_id" not in problem
     response = post(body("claim"))
@@ -221,7 +223,7 @@ def test_503_when_masking_fails(post, body, db_engine, monkeypatch):
 
 
 def test_503_failures_are_counted(client, post, body, monkeypatch):
-    monkeypatch.setattr(decision_service, "append",
+    monkeypatch.setattr(group_commit, "append_many",
                         lambda *a, **k: (_ for _ in ()).throw(LogWriteError("x")))
     before = _metric(client, "dealguard_log_write_failures_total")
     post(body("claim"))
