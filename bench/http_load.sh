@@ -53,7 +53,7 @@ dealguard() {  # LABEL URL
 }
 
 echo "wrk -t 2 -c $CONNECTIONS -d ${SECONDS_EACH}s, gunicorn -w 2 (sync), $(nproc) CPUs"
-PYTHONPATH=bench serve http_trivial:app
+serve bench.http_trivial:app  # not PYTHONPATH=bench: bench/http.py would shadow http
 measure "trivial Flask JSON endpoint"
 stop
 dealguard "POST /v1/decisions, SQLite" "sqlite:///$WORK/bench.db"
