@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
@@ -54,6 +57,38 @@ def make_engine(url: str) -> Engine:
             dbapi_connection.commit()
 
     return engine
+
+
+def log_writers_queue(engine: Engine) -> AbstractContextManager[object]:
+    """Held around a log write: the writers of all processes on one SQLite file take turns.
+
+    SQLite's own lock does not queue: a writer that finds it taken sleeps and retries
+    (1, 2, 5 ... 100 ms), so two workers' committers starve each other and a decision can
+    wait a second. A blocking flock on a file beside the database wakes the next writer
+    as soon as the lock is free. SQLite's lock (BEGIN IMMEDIATE) still decides who may
+    write; this only makes waiting for it fair and short. PostgreSQL queues row locks
+    itself.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return nullcontext()
+    return _flocked(os.path.abspath(path) + "-log-writers")
+
+
+@contextmanager
+def _flocked(path: str) -> Iterator[None]:
+    try:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield  # a read-only directory: SQLite's own lock still serialises the writers
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # blocks without the GIL
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
 
 
 def _ensure_sqlite_dir(url: str) -> None:

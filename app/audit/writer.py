@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.audit.canonical import dumps
 from app.audit.chain import GENESIS, link
 from app.audit.models import ChainHead, Decision, DecisionReason
+from app.db import log_writers_queue
 
 HEAD_ID = 1
 
@@ -79,7 +80,7 @@ def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
         # Serialised before the lock is taken; only seq is added under it.
         templates = [_document_template(entry.body) for entry in entries]
         written: list[Written] = []
-        with engine.connect() as connection:
+        with log_writers_queue(engine), engine.connect() as connection:
             connection = connection.execution_options(dealguard_write_lock=True)
             with connection.begin():
                 seq, prev_hash = _lock_head(connection)
@@ -92,14 +93,10 @@ def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
                     reasons.extend(_reason_rows(entry, seq))
                     written.append(Written(seq, prev_hash, digest, document))
                     prev_hash = digest
-                connection.execute(insert(Decision.__table__), rows)
+                connection.execute(_INSERT_DECISIONS, rows)
                 if reasons:
-                    connection.execute(insert(DecisionReason.__table__), reasons)
-                connection.execute(
-                    update(ChainHead.__table__)
-                    .where(ChainHead.id == HEAD_ID)
-                    .values(seq=seq, hash=prev_hash)
-                )
+                    connection.execute(_INSERT_REASONS, reasons)
+                connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
         return written
     except IntegrityError as error:
         if "request_id" in str(error.orig).lower():
@@ -135,9 +132,20 @@ def _document_template(body: dict[str, Any]):
     return lambda seq: f'{head}"seq":{int(seq)}}}'
 
 
+# Built once: constructing a statement costs more than SQLAlchemy's cached execution of it.
+_HEAD = select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == HEAD_ID).with_for_update()
+_INSERT_DECISIONS = insert(Decision.__table__)
+_INSERT_REASONS = insert(DecisionReason.__table__)
+_MOVE_HEAD = (
+    update(ChainHead.__table__)
+    .where(ChainHead.id == HEAD_ID)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
 def _lock_head(connection) -> tuple[int, str]:
-    statement = select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == HEAD_ID)
-    row = connection.execute(statement.with_for_update()).first()
+    statement = _HEAD
+    row = connection.execute(statement).first()
     if row is None:
         # A schema made by create_all (tests) has no head row yet; the migration adds it.
         # Start it from the last record so an existing chain is continued, not restarted.
@@ -146,7 +154,7 @@ def _lock_head(connection) -> tuple[int, str]:
         ).first()
         seq, digest = (last.seq, last.hash) if last else (0, GENESIS)
         connection.execute(insert(ChainHead.__table__).values(id=HEAD_ID, seq=seq, hash=digest))
-        row = connection.execute(statement.with_for_update()).first()
+        row = connection.execute(statement).first()
     return row.seq, row.hash
 
 
