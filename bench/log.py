@@ -227,11 +227,17 @@ def filter_sets(made: dict[str, Any], r: random.Random, count: int) -> dict[str,
         "actor_id+since": [{"actor_id": f"m-{r.randint(1, MANAGERS):03d}",
                             "since": since(r.choice((30, 90, 365)))} for _ in range(count)],
         "rule": [{"rule": r.choice(mid_rules)} for _ in range(count)],
-        # Beyond the five: a rare rule, a subject, a closed month a year ago.
+        # Beyond the five: a rare rule, a rule for one client, a subject, a closed
+        # month a year ago, and a principle inside such a month.
         "rare rule": [{"rule": rules[0]} for _ in range(max(10, count // 10))],
+        "rule+client_id": [{"rule": r.choice(mid_rules),
+                            "client_id": clients[r.randrange(CLIENTS)]} for _ in range(count)],
         "subject_id": [{"subject_id": f"di-{r.randint(1, made['n'])}"} for _ in range(count)],
         "since+until (old month)": [{"since": since(400), "until": since(370)}
                                     for _ in range(max(10, count // 10))],
+        "principle+old month": [{"principle": r.choice(("claims", "pricing-policy")),
+                                 "since": since(400), "until": since(370)}
+                                for _ in range(max(10, count // 10))],
     }
 
 
