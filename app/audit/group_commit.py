@@ -72,6 +72,12 @@ class GroupCommitter:
         self._queue: list[_Slot] = []
         self._thread: threading.Thread | None = None
 
+    @property
+    def waiting(self) -> int:
+        """Entries queued for the next group (not those being written now)."""
+        with self._cond:
+            return len(self._queue)
+
     def append(self, entry: Entry) -> Written:
         """Log `entry`; return once its transaction committed, or raise its error.
 
@@ -146,20 +152,26 @@ class GroupCommitter:
                 slot.fail(LogWriteError(type(error).__name__))
             return
         rest: list[_Slot] = []
+        duplicates: list[_Slot] = []
         for slot in group:
             request_id = slot.entry.request_id
             if request_id is not None and request_id in taken:
-                slot.fail(DuplicateRequestId())
+                duplicates.append(slot)
             else:
                 rest.append(slot)
                 if request_id is not None:
                     taken.add(request_id)
-        if len(rest) == len(group):
+        if not duplicates:
             # The conflict is gone from view (another writer rolled back?): one at a time.
             for slot in group:
                 self._write([slot])
-        elif rest:
+            return
+        if rest:
             self._write(rest)
+        # Only now: a duplicate's thread reads the first decision back to replay it, and
+        # when that first one is in this group it must be committed (or have failed) first.
+        for slot in duplicates:
+            slot.fail(DuplicateRequestId())
 
 
 def _logged_request_ids(engine: Engine, request_ids: list[str | None]) -> set[str]:
