@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from app.audit import plan
 from app.audit.query import Filters, distinct, matching
-from app.audit.records import COLUMNS, jsonl_line
+from app.audit.records import COLUMNS, head, jsonl_line
 
 FORMATS = ("csv", "jsonl")
 MEDIA_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}  # Flask adds the charset
@@ -63,7 +63,8 @@ def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
 
 def csv_row(row: Any) -> list[Any]:
     """The flat columns of one record (CSV_COLUMNS), from the masked document."""
-    document = _head(row.document)
+    # Plain json: no column holds money, and the C parser keeps millions of rows fast.
+    document = head(row.document, json.loads)
     rules = dict.fromkeys(str(reason.get("rule")) for reason in document.get("reasons") or ())
     return [
         _cell(document.get("decision_id")),
@@ -81,31 +82,6 @@ def csv_row(row: Any) -> list[Any]:
         _cell(row.key_name),
         row.hash,
     ]
-
-
-def _head(text: str) -> dict[str, Any]:
-    """The document without its bulk (facts, request), which no CSV column shows.
-
-    Canonical JSON has its top-level keys sorted, so `facts` is the first list after
-    five scalars and ends where `key_name` begins, and `request` sits between
-    `reasons` and the last `request_id`; quotes inside strings are escaped, so these
-    fragments only match as keys. Cutting them out first makes the parse three times
-    shorter. Plain json: no column holds money. Whatever does not parse after the
-    cut is parsed whole.
-    """
-    cut = text
-    start = cut.find(',"facts":[')
-    end = cut.find('],"key_name":', start)
-    if 0 <= start < end:
-        cut = cut[:start] + cut[end + 1:]
-    start = cut.find(',"request":{')
-    end = cut.rfind(',"request_id":')
-    if 0 <= start < end:
-        cut = cut[:start] + cut[end:]
-    try:
-        return json.loads(cut)
-    except ValueError:
-        return json.loads(text)
 
 
 def _cell(value: Any) -> str:

@@ -1,11 +1,11 @@
-"""The CSV reads a document without its bulk; whatever the cut breaks is read whole."""
+"""Summaries and CSV read a document without its bulk; whatever the cut breaks is read whole."""
 
 from __future__ import annotations
 
 import json
 
 from app.audit.canonical import dumps
-from app.audit.export import _head
+from app.audit.records import head as _head
 
 DOCUMENT = {
     "action": "offer", "as_of": "2026-11-27", "decided_at": "2026-11-27T09:00:00.000Z",
@@ -20,11 +20,18 @@ DOCUMENT = {
 
 
 def test_the_head_keeps_every_csv_field_and_drops_the_bulk():
-    head = _head(dumps(DOCUMENT))
+    head = _head(dumps(DOCUMENT), json.loads)
     assert "facts" not in head and "request" not in head
     assert head == {k: v for k, v in DOCUMENT.items() if k not in ("facts", "request")}
 
 
 def test_a_document_of_another_shape_is_read_whole():
     text = json.dumps(DOCUMENT, indent=1)  # not canonical: the cut does not apply
-    assert _head(text) == DOCUMENT
+    assert _head(text, json.loads) == DOCUMENT
+
+
+def test_summaries_keep_numbers_exact():
+    from decimal import Decimal
+
+    assert _head(dumps({**DOCUMENT, "duration_ms": Decimal("0.30")}))["duration_ms"] == (
+        Decimal("0.30"))
