@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.secret_key == DEVELOPMENT_SECRET:
         # Masked values are only as private as this secret (CONTRACT §7).
         app.logger.warning("DEALGUARD_SECRET_KEY is not set: using the development secret")
-    db.init_app(app, settings.database_url)
+    db.init_app(app, settings.database_url, settings.sqlite_synchronous)
     # One per process: the decisions its threads make at the same moment share a commit.
     app.extensions["dealguard.committer"] = GroupCommitter(db_engine(app))
     register_error_handlers(app)

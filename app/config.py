@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEVELOPMENT_SECRET = "dealguard-development-secret-not-for-production"
+SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,9 @@ class Settings:
     secret_key: str = DEVELOPMENT_SECRET
     max_body: int = 262144
     environment: str = "development"
+    # FULL: a committed decision survives a power loss. NORMAL (WAL) survives a crash of
+    # the worker or of the service, not of the machine; see README "Performance".
+    sqlite_synchronous: str = "FULL"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -38,6 +42,10 @@ class Settings:
         max_body = env.get("DEALGUARD_MAX_BODY", str(cls.max_body))
         if not max_body.isdigit() or int(max_body) < 1024:
             raise RuntimeError("DEALGUARD_MAX_BODY must be a number of bytes, at least 1024")
+        synchronous = env.get("DEALGUARD_SQLITE_SYNCHRONOUS", cls.sqlite_synchronous).upper()
+        if synchronous not in SQLITE_SYNCHRONOUS:
+            raise RuntimeError("DEALGUARD_SQLITE_SYNCHRONOUS must be one of "
+                               + ", ".join(SQLITE_SYNCHRONOUS))
         return cls(
             database_url=env.get("DEALGUARD_DATABASE_URL", cls.database_url),
             policy_path=env.get("DEALGUARD_POLICY", cls.policy_path),
@@ -45,4 +53,5 @@ class Settings:
             secret_key=secret,
             max_body=int(max_body),
             environment=environment,
+            sqlite_synchronous=synchronous,
         )

@@ -16,18 +16,20 @@ class Base(DeclarativeBase):
     """Every table of dealguard; Alembic migrations mirror these models."""
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
+    if sqlite_synchronous not in ("FULL", "EXTRA", "NORMAL"):
+        raise ValueError(f"unknown SQLite synchronous mode {sqlite_synchronous!r}")
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
-            # WAL lets readers work while a worker writes; synchronous=FULL keeps a
-            # committed decision on disk if the machine loses power.
+            # WAL lets readers work while a worker writes; synchronous=FULL (the default)
+            # keeps a committed decision on disk if the machine loses power.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
             # Let SQLAlchemy, not the driver, say when a transaction begins (below).
@@ -101,8 +103,8 @@ def _ensure_sqlite_dir(url: str) -> None:
             pass  # the first connection reports it; /health/ready says "unreachable"
 
 
-def init_app(app: Flask, url: str) -> None:
-    engine = make_engine(url)
+def init_app(app: Flask, url: str, sqlite_synchronous: str = "FULL") -> None:
+    engine = make_engine(url, sqlite_synchronous)
     app.extensions["dealguard.engine"] = engine
     app.extensions["dealguard.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
 
