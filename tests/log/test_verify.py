@@ -177,6 +177,27 @@ def test_swapped_contents_under_kept_seqs_are_found(chain, verify, db_engine):
     assert verify()["first_bad_seq"] == 2
 
 
+def test_a_deleted_reason_row_is_found(chain, verify, db_engine):
+    # The record stays intact, but rule=pricing.segment-limit would no longer find it.
+    _execute(db_engine, delete(DecisionReason).where(DecisionReason.decision_seq == 1))
+    result = verify()
+    assert (result["ok"], result["first_bad_seq"]) == (False, 1)
+    assert "reason" in result["problem"]
+
+
+def test_a_changed_reason_row_is_found(chain, verify, db_engine):
+    _execute(db_engine, update(DecisionReason).where(DecisionReason.decision_seq == 6)
+             .values(rule="claims.something-else"))
+    assert verify()["first_bad_seq"] == 6
+
+
+def test_an_added_reason_row_is_found(chain, verify, db_engine):
+    _execute(db_engine, insert(DecisionReason).values(
+        decision_seq=3, rule="pricing.segment-limit", principle="pricing-policy",
+        outcome="deny"))
+    assert verify()["first_bad_seq"] == 3
+
+
 def test_verify_is_raw_sql_proof(chain, verify, db_engine, backend):
     # A change made in plain SQL, as someone at a database prompt would.
     _execute(db_engine, text("UPDATE decisions SET document = document || ' ' WHERE seq = 5"))

@@ -37,3 +37,23 @@ def test_each_column_is_compared():
     # seq: the document names another seq than the row it sits in.
     assert _check(_row(dumps({**DOCUMENT, "seq": 2})), 1, GENESIS) == (
         "column seq differs from the document")
+
+
+def test_reason_rows_against_the_document():
+    from app.audit.verify_reasons import differ
+
+    reasons = [{"approver": None, "item": None, "message": "m", "outcome": "deny",
+                "principle": "pricing-policy", "rule": "pricing.segment-limit",
+                "satisfied_by": None}]
+    text = dumps({**DOCUMENT, "reasons": reasons})
+    row = SimpleNamespace(rule="pricing.segment-limit", principle="pricing-policy",
+                          outcome="deny")
+    assert differ(text, [row]) is None
+    assert differ(text, []) is not None
+    assert differ(text, [row, row]) is not None
+    assert differ(text, [SimpleNamespace(rule="x.y", principle="pricing-policy",
+                                         outcome="deny")]) is not None
+    # A rule id the writer's masking cut into is not called tampering.
+    masked = dumps({**DOCUMENT, "reasons": [{**reasons[0],
+                                             "principle": "hmac:0123456789abcdef-policy"}]})
+    assert differ(masked, [row]) is None
