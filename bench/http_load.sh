@@ -52,7 +52,7 @@ dealguard() {  # LABEL URL
     stop
 }
 
-echo "wrk -t 2 -c $CONNECTIONS -d ${SECONDS_EACH}s, gunicorn -w 2 (sync), $(nproc) CPUs"
+echo "wrk -t 2 -c $CONNECTIONS -d ${SECONDS_EACH}s, gunicorn -w 2 (gunicorn.conf.py: gthread), $(nproc) CPUs"
 serve bench.http_trivial:app  # not PYTHONPATH=bench: bench/http.py would shadow http
 measure "trivial Flask JSON endpoint"
 stop

@@ -89,7 +89,7 @@ class GroupCommitter:
             self._reset()
         with self._cond:
             self._queue.append(slot)
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="dealguard-log-committer",
                                                 daemon=True)
                 self._thread.start()
@@ -103,15 +103,24 @@ class GroupCommitter:
         return slot.written
 
     def _run(self) -> None:
-        while True:
+        try:
+            while True:
+                with self._cond:
+                    while not self._queue:
+                        if not self._cond.wait(self.idle_seconds) and not self._queue:
+                            self._thread = None  # under the lock: append() starts a new one
+                            return
+                    group = self._queue[: self.max_group]
+                    del self._queue[: self.max_group]
+                self._commit(group)
+        except BaseException:
+            # Should never happen (_commit catches everything); if it does, nobody waits
+            # forever: the queued decisions are refused and the next one starts a thread.
             with self._cond:
-                while not self._queue:
-                    if not self._cond.wait(self.idle_seconds) and not self._queue:
-                        self._thread = None  # under the lock: append() starts a new one
-                        return
-                group = self._queue[: self.max_group]
-                del self._queue[: self.max_group]
-            self._commit(group)
+                left, self._queue, self._thread = self._queue, [], None
+            for slot in left:
+                slot.fail(LogWriteError("committer stopped"))
+            raise
 
     def _commit(self, group: list[_Slot]) -> None:
         try:
