@@ -136,3 +136,78 @@ def _log_unreadable(error: SQLAlchemyError) -> Response:
     current_app.logger.error("decision log read failed: %s", type(error).__name__)
     return problem_response(503, "The decision log cannot be read; try again.",
                             headers={"Retry-After": "5"})
+
+
+# -- the OpenAPI document (app.api.openapi reads openapi_paths) --------------------------
+
+_FILTERS = [
+    {"name": "action", "in": "query", "schema": {"type": "string", "enum": list(query.ACTIONS)}},
+    {"name": "outcome", "in": "query",
+     "schema": {"type": "string", "enum": list(query.OUTCOMES)}},
+    {"name": "principle", "in": "query", "schema": {"type": "string"},
+     "description": "Decisions with a reason of this principle."},
+    {"name": "rule", "in": "query", "schema": {"type": "string"},
+     "description": "Decisions with a reason of this rule."},
+    {"name": "actor_id", "in": "query", "schema": {"type": "string"},
+     "description": "A manager key always sees only its own actor.id."},
+    {"name": "client_id", "in": "query", "schema": {"type": "string"}},
+    {"name": "subject_id", "in": "query", "schema": {"type": "string"},
+     "description": "A deal, order, offer or claim id (a claim or shipment also by its order)."},
+    {"name": "since", "in": "query", "schema": {"type": "string"},
+     "description": "ISO date (that whole day, service time zone) or date-time; inclusive."},
+    {"name": "until", "in": "query", "schema": {"type": "string"},
+     "description": "ISO date (that whole day included) or date-time (inclusive)."},
+]
+_SECURED = [{"bearer": []}]
+
+
+def _answers(ok: str, *statuses: int) -> dict:
+    texts = {401: "No key, an unknown or revoked key.", 403: "This key's role may not.",
+             404: "No such decision (or another manager's).", 415: "Not a YAML text body.",
+             422: "A parameter (or the candidate) is not valid; `errors` names it.",
+             503: "The log cannot be read."}
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    return {"200": {"description": ok},
+            **{str(s): {"description": texts[s], "content": problem} for s in statuses}}
+
+
+def openapi_paths() -> dict[str, dict]:
+    """These endpoints for the OpenAPI document."""
+    page = [{"name": "limit", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": query.MAX_LIMIT,
+                        "default": query.DEFAULT_LIMIT}},
+            {"name": "cursor", "in": "query", "schema": {"type": "string"},
+             "description": "next_cursor of the previous page, unchanged."}]
+    window = [p for p in _FILTERS if p["name"] in ("since", "until", "action")]
+    return {
+        "/v1/decisions": {"get": {
+            "summary": list_decisions.__doc__.splitlines()[0], "security": _SECURED,
+            "parameters": _FILTERS + page,
+            "responses": _answers("{items, next_cursor}; items newest first", 401, 403, 422,
+                                  503)}},
+        "/v1/decisions/{decision_id}": {"get": {
+            "summary": show_decision.__doc__.splitlines()[0], "security": _SECURED,
+            "parameters": [{"name": "decision_id", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": _answers("The full record", 401, 403, 404, 503)}},
+        "/v1/decisions/export": {"get": {
+            "summary": export_decisions.__doc__.splitlines()[0], "security": _SECURED,
+            "parameters": [{"name": "format", "in": "query",
+                            "schema": {"type": "string", "enum": list(export.FORMATS),
+                                       "default": "csv"}}] + _FILTERS,
+            "responses": _answers("text/csv with a header row, or application/x-ndjson",
+                                  401, 403, 422)}},
+        "/v1/decisions/verify": {"get": {
+            "summary": verify_log.__doc__.splitlines()[0], "security": _SECURED,
+            "responses": _answers("{ok, checked, first_bad_seq, problem}", 401, 403, 503)}},
+        "/v1/policy/impact": {"post": {
+            "summary": policy_impact.__doc__.splitlines()[0], "security": _SECURED,
+            "parameters": window + [{"name": "limit", "in": "query", "schema": {
+                "type": "integer", "minimum": 1, "maximum": MAX_IMPACT,
+                "default": impact.DEFAULT_LIMIT}}],
+            "requestBody": {"required": True,
+                            "content": {"application/yaml": {"schema": {"type": "string"}}}},
+            "responses": _answers("{replayed, changed, unchanged, errors, by_transition, "
+                                  "samples, error_samples, candidate}", 401, 403, 415, 422,
+                                  503)}},
+    }

@@ -183,9 +183,9 @@ def _policy_paths(spec: APISpec) -> None:
 
 def _documented_paths(spec: APISpec) -> None:
     """Areas that describe their operations in their views' docstrings."""
-    from app.api import activities, stats
+    from app.api import activities, log, stats
 
-    for module in (activities, stats):
+    for module in (activities, stats, log):
         for path, operations in module.openapi_paths().items():
             spec.path(path, operations=operations)
 
