@@ -40,6 +40,7 @@ MIN_YEAR, MAX_YEAR = 1900, 9000
 CURSOR_PREFIX = "seq:"
 # A value with a control character matches nothing and PostgreSQL refuses NUL outright.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_LOST_PLUS = re.compile(r"^(.*T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$")
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ def parse_instant(text: str, timezone: str, end_of_day: bool) -> datetime:
     the service's time zone, like `as_of` in a request; `until` as a date-time is
     inclusive (the bound is moved one microsecond on).
     """
-    text = text.strip()
+    # An unencoded "+03:00" arrives as " 03:00" (a + in a query string is a space).
+    text = _LOST_PLUS.sub(r"\1+\2", text.strip())
     if len(text) > 40 or not text[:4].isascii() or not text[:4].isdigit() or not (
             MIN_YEAR <= int(text[:4]) <= MAX_YEAR):
         # Years far off would overflow the arithmetic on the bounds (app.audit.window).

@@ -134,6 +134,8 @@ def test_since_and_until(mixed, listing, db_engine):
     assert ids(listing(until="2026-03-01T12:00:00Z")) == expect(3, 2, 1, 0)  # inclusive
     assert ids(listing(since="2026-02-01", until="2026-03-31")) == expect(3, 2, 1)
     assert ids(listing(since="2026-03-01T15:00:00+03:00", until="2026-03-01")) == expect(3)
+    # A + left unencoded in a query string arrives as a space.
+    assert ids(listing(since="2026-03-01T15:00:00 03:00", until="2026-03-01")) == expect(3)
 
 
 def test_default_limit_is_50_and_max_is_500(decide, listing):
