@@ -1,7 +1,8 @@
 """The log as CSV or JSON lines, streamed in constant memory (CONTRACT §5).
 
-Rows come through a server-side cursor (PostgreSQL) or SQLite's lazy cursor, a
-batch at a time, and leave as text chunks: memory stays flat whatever the size.
+Rows are read a batch at a time by short keyset reads (query.batches) and leave
+as text chunks: memory stays flat whatever the size, and a slow reader holds no
+transaction open.
 The export is in seq order, oldest first, so an auditor can replay the hash chain
 over a complete JSONL export.
 """
@@ -10,15 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine
 
-from app.audit import plan
-from app.audit.query import Filters, distinct, matching
+from app.audit.query import Filters, batches
 from app.audit.records import COLUMNS, head, jsonl_line
 
 FORMATS = ("csv", "jsonl")
@@ -36,29 +35,20 @@ def stream(engine: Engine, filters: Filters, fmt: str, batch: int = BATCH) -> It
     """Text chunks of the export, one per batch of rows; the CSV starts with its header."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    with engine.connect() as connection:
-        how = plan.make(connection, filters)
-        result = connection.execution_options(stream_results=True, yield_per=batch).execute(
-            matching(filters, COLUMNS, newest_first=False, how=how))
-        # A row that repeats (see query.matching) does so within or across batches.
-        rows = distinct(row for part in result.partitions() for row in part)
-        if fmt == "jsonl":
-            for part in _batches(rows, batch):
-                yield "".join(jsonl_line(row) for row in part)
-            return
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        for part in _batches(rows, batch):
-            writer.writerows(csv_row(row) for row in part)
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()  # the header alone when nothing matched
-
-
-def _batches(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    return iter(lambda: list(itertools.islice(rows, size)), [])
+    rows = batches(engine, filters, COLUMNS, newest_first=False, size=batch)
+    if fmt == "jsonl":
+        for part in rows:
+            yield "".join(jsonl_line(row) for row in part)
+        return
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for part in rows:
+        writer.writerows(csv_row(row) for row in part)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()  # the header alone when nothing matched
 
 
 def csv_row(row: Any) -> list[Any]:

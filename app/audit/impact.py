@@ -16,11 +16,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from app.audit import plan
 from app.audit.canonical import loads
 from app.audit.lookup import claim_lookup
 from app.audit.models import Decision
-from app.audit.query import Filters, matching
+from app.audit.query import Filters, batches
 from app.schemas import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -60,15 +59,9 @@ def replay(engine: Engine, candidate: Any, filters: Filters, limit: int,
     """Decide the newest `limit` matching logged requests again under `candidate`."""
     impact = Impact()
     claims = claim_lookup(engine)
-    # impact takes no rule filter, so no row repeats and the limit counts decisions.
-    with engine.connect() as connection:
-        how = plan.make(connection, filters)
-        statement = matching(filters, _COLUMNS, newest_first=True, how=how).limit(limit)
-        result = connection.execution_options(stream_results=True, yield_per=500).execute(
-            statement)
-        for rows in result.partitions():
-            for row in rows:
-                _replay_one(impact, candidate, row, claims, timezone)
+    for rows in batches(engine, filters, _COLUMNS, newest_first=True, size=500, limit=limit):
+        for row in rows:
+            _replay_one(impact, candidate, row, claims, timezone)
     return impact.as_dict(candidate)
 
 

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, and_, exists, false, func, or_, select
+from sqlalchemy import Connection, Engine, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 import app.audit.indexes  # noqa: F401 - the indexes these query shapes rely on
@@ -219,7 +219,8 @@ def where(filters: Filters, skip: str | None = None) -> list[Any]:
 
 
 def matching(filters: Filters, columns: tuple[Any, ...] | None, newest_first: bool,
-             before_seq: int | None = None, how: plan.Plan | None = None) -> Select:
+             before_seq: int | None = None, how: plan.Plan | None = None,
+             after_seq: int | None = None) -> Select:
     """Matching rows in seq order; `columns` must hold Decision.seq (None: the seq alone).
 
     `how` (app.audit.plan) says where in seq to start and stop and which index
@@ -240,12 +241,44 @@ def matching(filters: Filters, columns: tuple[Any, ...] | None, newest_first: bo
                      .where(getattr(DecisionReason, how.driver) == getattr(filters, how.driver),
                             *where(filters, skip=how.driver)))
     if how.above is not None:
-        statement = statement.where(seq > how.above)
+        after_seq = how.above if after_seq is None else max(after_seq, how.above)
+    if after_seq is not None:
+        statement = statement.where(seq > after_seq)
     if how.below is not None:
         before_seq = how.below if before_seq is None else min(before_seq, how.below)
     if before_seq is not None:
         statement = statement.where(seq < before_seq)
     return statement.order_by(seq.desc() if newest_first else seq.asc())
+
+
+def batches(engine: Engine, filters: Filters, columns: tuple[Any, ...], newest_first: bool,
+            size: int, limit: int | None = None) -> Iterator[list[Any]]:
+    """Every matching record (at most `limit`), `size` at a time, each a short read.
+
+    Keyset on seq, like the pages: no transaction, cursor or snapshot is held while
+    the caller works on a batch or a slow client reads an export, so nothing waits
+    on it, PostgreSQL's idle-in-transaction timeout (app.db) cannot end it half-way,
+    and SQLite can checkpoint meanwhile. Records are never changed, and ones logged
+    during the read come after it in seq; so the batches add up to the log as it was
+    at the start plus, oldest-first, what was appended meanwhile.
+    """
+    with engine.connect() as connection:
+        how = plan.make(connection, filters)
+        last: int | None = None
+        left = limit
+        while left is None or left > 0:
+            want = size if left is None else min(size, left)
+            bound = {"before_seq": last} if newest_first else {"after_seq": last}
+            rows = list(distinct(connection.execute(
+                matching(filters, columns, newest_first, how=how, **bound).limit(want))))
+            connection.rollback()  # end the read: hold nothing between batches
+            if not rows:
+                return
+            # Repeats (see matching) may make a batch short: only an empty read ends.
+            yield rows
+            if left is not None:
+                left -= len(rows)
+            last = rows[-1].seq
 
 
 def distinct(rows: Iterable[Any]) -> Iterator[Any]:
