@@ -223,6 +223,8 @@ def rss_run(args: argparse.Namespace, script: Path, work: Path) -> None:
             done, samples = 0, []
             print(f"{'decisions':>10}  " + "  ".join(f"RSS w{i} MB" for i in
                                                       range(len(server.workers()))))
+            print(f"{0:>10}  " + "  ".join(f"{rss_mb(pid):10.1f}" for pid in server.workers())
+                  + "   (started, no request yet)", flush=True)
             while done < args.rss:
                 result = wrk("rss", script, args.seconds, args.connections, args.port, env)
                 if result.non2xx:
