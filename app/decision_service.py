@@ -286,6 +286,8 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
         duration_ms=response["duration_ms"],
         body=document,
         reasons=list(reasons),
+        # Serialised here, in the request's thread, not in the worker's one log committer.
+        body_text=dumps(document),
     )
 
 

@@ -54,6 +54,9 @@ class Entry:
     duration_ms: float
     body: dict[str, Any]  # the document without seq: response + masked request + facts + key
     reasons: list[dict[str, Any]] = field(default_factory=list)
+    # canonical.dumps(body), when the caller made it already: made by the request thread,
+    # it is not made by the one thread that writes the log for a whole worker.
+    body_text: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
         return []
     try:
         # Serialised before the lock is taken; only seq is added under it.
-        templates = [_document_template(entry.body) for entry in entries]
+        templates = [_document_template(entry.body, entry.body_text) for entry in entries]
         written: list[Written] = []
         with log_writers_queue(engine), engine.connect() as connection:
             connection = connection.execution_options(dealguard_write_lock=True)
@@ -119,7 +122,7 @@ def _reason_rows(entry: Entry, seq: int) -> list[dict[str, Any]]:
     ]
 
 
-def _document_template(body: dict[str, Any]):
+def _document_template(body: dict[str, Any], text: str | None = None):
     """seq -> the canonical document text of `body` plus "seq".
 
     Canonical JSON sorts keys; when "seq" sorts last (every key of the record does sort
@@ -127,7 +130,8 @@ def _document_template(body: dict[str, Any]):
     """
     if "seq" in body or any(str(key) > "seq" for key in body):
         return lambda seq: dumps({**body, "seq": seq})
-    text = dumps(body)
+    if text is None:
+        text = dumps(body)
     head = text[:-1] + ("," if body else "")
     return lambda seq: f'{head}"seq":{int(seq)}}}'
 
