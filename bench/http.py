@@ -189,6 +189,7 @@ def run_dealguard(label: str, url: str, script: Path, args: argparse.Namespace) 
 
 def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
     only = set(args.only.split(","))
+    load_before = os.getloadavg()[0]
     results: list[Result] = []
     if "trivial" in only:
         env = dict(os.environ, GUNICORN_ACCESSLOG="/dev/null")
@@ -207,7 +208,8 @@ def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
     base = results[0].rps if results and results[0].label.startswith("trivial") else None
     print(f"wrk -t 2 -c {args.connections} -d {args.seconds}s, gunicorn -c gunicorn.conf.py "
           f"-w {args.workers}{f' --threads {args.threads}' if args.threads else ''}, "
-          f"{os.cpu_count()} CPUs, load average before: {os.getloadavg()[0]:.2f}")
+          f"{os.cpu_count()} CPUs, load average before {load_before:.2f}, "
+          f"after {os.getloadavg()[0]:.2f}")
     for r in results:
         ratio = f"{100 * r.rps / base:5.1f} %" if base else ""
         print(f"{r.label:42} {r.rps:9.0f} req/s  p50 {r.p50:>8}  p99 {r.p99:>8}  "
