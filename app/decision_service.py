@@ -28,6 +28,7 @@ from app.audit.canonical import dumps
 from app.audit.group_commit import GroupCommitter
 from app.audit.masking import MaskingError, mask_request, scrub
 from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append_many
+from app.engine.model import CONTRACT_CONFIDENTIAL
 from app.policy_holder import PolicyHolder, PolicyUnavailable
 from app.problems import Problem
 from app.schemas import InvalidRequest
@@ -35,10 +36,6 @@ from app.schemas.common import ACTIONS
 
 log = logging.getLogger(__name__)
 
-# CONTRACT §7 names these; the policy may add more, it cannot take them away.
-CONTRACT_CONFIDENTIAL = (
-    "client.name", "client.email", "client.phone", "client.tax_id", "disclosure.purpose",
-)
 SUBJECT = {"discount": "deal", "shipment": "order", "claim": "claim", "offer": "offer"}
 RETRY_AFTER = {"Retry-After": "5"}
 
@@ -250,6 +247,7 @@ def _replay(prior: lookup.Prior, fingerprint: str, request_id: str) -> dict[str,
 
 def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict,
            evaluation: Any, fingerprint: str, decided_at: datetime) -> Entry:
+    # CONTRACT §7 names some; the policy may add more, it cannot take them away.
     paths = dict.fromkeys((*CONTRACT_CONFIDENTIAL, *getattr(policy, "confidential_fields", ())))
     masked, clear = mask_request(body, paths, ctx.secret)
     reasons = response["reasons"]
