@@ -176,10 +176,10 @@ def _collect_fields(condition: Condition, model: PolicyModel, names: set[str]) -
 
 
 def _loggable(fact: dict[str, Any]) -> dict[str, Any]:
-    return {name: _json_number(value) for name, value in fact.items()}
+    # Called for every logged decision: only Decimals need converting.
+    return {name: _json_number(value) if type(value) is Decimal else value
+            for name, value in fact.items()}
 
 
-def _json_number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
+def _json_number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)
