@@ -90,10 +90,15 @@ def business_date(as_of: dt.date | dt.datetime | None, timezone: str) -> dt.date
 
 
 def derive(
-    action: str, request: dict[str, Any], as_of: dt.date, claims: ClaimLookup | None
+    action: str, request: dict[str, Any], as_of: dt.date, claims: ClaimLookup | None,
+    fields: frozenset[str] | None = None,
 ) -> Facts:
-    """Facts of one validated request (see `validate_request`)."""
-    base = _flatten(request, _paths(action))
+    """Facts of one validated request (see `validate_request`).
+
+    `fields` limits the request fields copied into the facts to those the policy reads
+    or quotes (derived facts are always computed); None copies every scalar field.
+    """
+    base = _flatten(request, _paths(action, fields))
     base["as_of"] = as_of.isoformat()
     base["actor.owns_client"] = request["actor"]["id"] == request["client"].get("owner_id")
     lines: list[dict[str, Any]] = []
@@ -116,8 +121,9 @@ def derive(
 
 
 @functools.cache
-def _paths(action: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((path, tuple(path.split("."))) for path in scalar_fields(action))
+def _paths(action: str, fields: frozenset[str] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((path, tuple(path.split("."))) for path in scalar_fields(action)
+                 if fields is None or path in fields)
 
 
 def _flatten(request: dict[str, Any], paths: tuple[tuple[str, tuple[str, ...]], ...]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.engine.combine import combine
+from app.engine.combine import PLACEHOLDER, combine
 from app.engine.compiler import SCOPE_FIELD, compile_action
 from app.engine.evaluator import CompiledRuleset
 from app.engine.facts import ClaimLookup, Facts, business_date, derive
@@ -51,6 +51,7 @@ class _ActionProgram:
 
     ruleset: CompiledRuleset
     fields: frozenset[str]  # the fact fields its rules read: nothing else is sent
+    quoted: frozenset[str]  # those and the ones its messages quote: the facts kept
 
 
 class Policy:
@@ -62,7 +63,8 @@ class Policy:
             action: _ActionProgram(
                 CompiledRuleset(f"{model.name}@{sha256[:12]}/{action}",
                                 compile_action(model, action)),
-                frozenset(_fields_read(model, action)),
+                frozenset(read := _fields_read(model, action)),
+                frozenset(read | _fields_quoted(model, action)),
             )
             for action in ACTIONS
         }
@@ -110,7 +112,7 @@ class Policy:
         valid = validate_request(request, currency=self.model.currency)
         action = valid["action"]
         as_of = business_date(valid.get("as_of"), timezone)
-        facts = derive(action, valid, as_of, claims)
+        facts = derive(action, valid, as_of, claims, self._programs[action].quoted)
         decision = self._judge(action, facts, valid)
         return Evaluation(
             action=action,
@@ -159,6 +161,11 @@ def _fields_read(model: PolicyModel, action: str) -> set[str]:
         for case in rule.cases:
             _collect_fields(case.when, model, names)
     return names
+
+
+def _fields_quoted(model: PolicyModel, action: str) -> set[str]:
+    return {name for rule in model.rules_for(action) for case in rule.cases
+            for name in PLACEHOLDER.findall(case.message)}
 
 
 def _collect_fields(condition: Condition, model: PolicyModel, names: set[str]) -> None:

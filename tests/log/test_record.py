@@ -24,7 +24,10 @@ def test_full_record(decide, client, compliance, clear_values):
     assert record["request"]["deal"] == {"id": "d-1", "currency": "RUB", "list_amount": 100000,
                                          "category": "standard"}
     assert record["request"]["client"]["name"].startswith("hmac:")
-    assert record["facts"] and record["facts"][0]["action"] == "discount"
+    # The facts are what the rules compared: the request fact, then the discount's line.
+    request_fact, line = record["facts"]
+    assert request_fact["client.segment"] == "wholesale"
+    assert line["line.discount_percent"] == 12.5 and line["line.net_price"] == 87500
     text = json.dumps(record, ensure_ascii=False)
     assert not [value for value in clear_values if value in text]
 
