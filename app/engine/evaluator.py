@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import re
 import threading
 import weakref
 from decimal import Decimal
@@ -30,6 +31,8 @@ from typing import Any
 import durable_rules_engine as engine
 
 STATE = "0"
+# A fired rule's message: {"<rule>":{"m":{"sid":"0","id":<fact number>, ...}}}
+_FIRED = re.compile(r'\{"([0-9.]+)":\{"m":\{"sid":"0","id":([0-9]+)[,}]')
 _names = itertools.count()
 
 
@@ -151,6 +154,12 @@ class CompiledRuleset:
 
     @staticmethod
     def _collect(message: str, hits: set[tuple[str, int]]) -> None:
+        # The engine echoes the fact as we wrote it, sid and id first: read the rule name
+        # and the fact number off the front instead of decoding the whole fact.
+        head = _FIRED.match(message)
+        if head is not None:
+            hits.add((head.group(1), int(head.group(2))))
+            return
         for rule_name, frame in json.loads(message).items():
             hits.add((rule_name, int(frame["m"]["id"])))
 

@@ -137,3 +137,10 @@ def test_a_ruleset_that_never_acted_is_freed_without_touching_its_state():
     assert ruleset.matches([{"x": 1}]) == set()
     ruleset.released()
     assert not ruleset.released.alive
+
+
+def test_fired_messages_are_read_in_either_form():
+    hits = set()
+    CompiledRuleset._collect('{"2.1":{"m":{"sid":"0","id":7,"x":5}}}', hits)
+    CompiledRuleset._collect('{"3.0": {"m": {"id": 4, "sid": "0"}}}', hits)  # decoded fully
+    assert hits == {("2.1", 7), ("3.0", 4)}
