@@ -12,9 +12,10 @@ from decimal import Decimal
 from sqlalchemy import inspect, select, text
 
 from app.audit.canonical import dumps, loads
-from app.audit.chain import GENESIS, link
+from app.audit.chain import link
 from app.audit.masking import mask_request, scrub, token
 from app.audit.models import Decision
+from tests.chain import assert_one_chain, decide_from_processes
 
 SECRET = "test-secret-for-hmac"  # tests/conftest.py TEST_SECRET
 CLEAR = ("Ivan Petrov", "ivan.petrov@example.com", "+7 900 123-45-67", "7701234567",
@@ -81,21 +82,6 @@ def stored_documents(engine) -> list[str]:
                     .scalars())
 
 
-def assert_one_chain(engine) -> int:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(Decision.seq, Decision.prev_hash, Decision.hash, Decision.document)
-            .order_by(Decision.seq)).all()
-    previous = GENESIS
-    for expected_seq, row in enumerate(rows, start=1):
-        assert row.seq == expected_seq
-        assert row.prev_hash == previous
-        assert loads(row.document)["seq"] == row.seq
-        assert row.hash == link(row.prev_hash, row.document)
-        previous = row.hash
-    return len(rows)
-
-
 def test_hash_chain_is_continuous(post, body, db_engine):
     for action in ("discount", "shipment", "claim", "disclosure", "offer", "claim"):
         post(body(action))
@@ -148,44 +134,9 @@ def test_threads_share_one_chain(app, body, make_key):
     assert assert_one_chain(app.extensions["dealguard.engine"]) == 40
 
 
-WRITER = """
-import json, os, sys
-sys.path.insert(0, os.environ["REPO"])
-from app import create_app
-from app.config import Settings
-settings = Settings(database_url=os.environ["URL"], policy_path=os.environ["POLICY"],
-                    secret_key="test-secret-for-hmac", environment="test")
-client = create_app(settings).test_client()
-body = json.loads(os.environ["BODY"])
-headers = {"Authorization": "Bearer " + os.environ["KEY"]}
-codes = [client.post("/v1/decisions", json=body, headers=headers).status_code
-         for _ in range(int(os.environ["N"]))]
-print(json.dumps(codes))
-"""
-
-
 def test_processes_share_one_chain_on_sqlite(app, settings, body):
     """Like two gunicorn workers: separate processes, one SQLite file, one chain."""
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from app import db
-    from app.auth import create_key
-
-    with app.app_context():
-        key = create_key(db.session(), "crm", "sqlite-writers")
-    env = dict(os.environ, REPO=str(Path(__file__).resolve().parents[2]),
-               URL=settings.database_url, POLICY=settings.policy_path,
-               BODY=json.dumps(body("claim")), KEY=key, N="25")
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER], env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-               for _ in range(3)]
-    for writer in writers:
-        out, err = writer.communicate(timeout=120)
-        assert writer.returncode == 0, err[-2000:]
-        assert set(json.loads(out.strip().splitlines()[-1])) == {200}
+    decide_from_processes(app, settings, body("claim"), "sqlite-writers", 3, 25)
     assert assert_one_chain(app.extensions["dealguard.engine"]) == 75
 
 

@@ -3,36 +3,17 @@ DEALGUARD_REQUIRE_POSTGRES=1, so these fail rather than skip when it is missing)
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from app.audit.canonical import loads
-from app.audit.chain import GENESIS, link
 from app.audit.models import Decision
 from app.cli.service import upgrade
+from tests.chain import assert_one_chain, decide_from_processes
 
 pytestmark = pytest.mark.postgres
 REPO = Path(__file__).resolve().parents[2]
-
-
-def chain_length(engine) -> int:
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(Decision.seq, Decision.prev_hash, Decision.hash, Decision.document)
-            .order_by(Decision.seq)).all()
-    previous = GENESIS
-    for expected_seq, row in enumerate(rows, start=1):
-        assert row.seq == expected_seq and row.prev_hash == previous
-        assert loads(row.document)["seq"] == row.seq
-        assert row.hash == link(row.prev_hash, row.document)
-        previous = row.hash
-    return len(rows)
 
 
 def test_it_really_is_postgres(db_engine):
@@ -53,7 +34,7 @@ def test_decision_path(client, body, make_key, db_engine):
     batch = client.post("/v1/decisions/batch", headers=headers,
                         json={"requests": [body("offer"), {"action": "nope"}]})
     assert [a.get("status", 200) for a in batch.get_json()["decisions"]] == [200, 422]
-    assert chain_length(db_engine) == 7
+    assert assert_one_chain(db_engine) == 7
     with db_engine.connect() as connection:
         stored = " ".join(connection.execute(select(Decision.document)).scalars())
     assert "Ivan Petrov" not in stored and "hmac:" in stored
@@ -87,39 +68,10 @@ def test_migrations_on_postgres(postgres_url):
     engine.dispose()
 
 
-WRITER = """
-import json, os, sys
-sys.path.insert(0, os.environ["REPO"])
-from app import create_app
-from app.config import Settings
-settings = Settings(database_url=os.environ["URL"], policy_path=os.environ["POLICY"],
-                    secret_key="test-secret-for-hmac", environment="test")
-client = create_app(settings).test_client()
-body = json.loads(os.environ["BODY"])
-headers = {"Authorization": "Bearer " + os.environ["KEY"]}
-codes = [client.post("/v1/decisions", json=body, headers=headers).status_code
-         for _ in range(int(os.environ["N"]))]
-print(json.dumps(codes))
-"""
-
-
 def test_two_processes_keep_one_chain(app, settings, body, db_engine):
     """Two processes (like two gunicorn workers, or two hosts) write at once."""
-    from app import db
-    from app.auth import create_key
-
-    with app.app_context():
-        key = create_key(db.session(), "crm", "pg-writers")
-    env = dict(os.environ, REPO=str(REPO), URL=settings.database_url,
-               POLICY=settings.policy_path, BODY=json.dumps(body("claim")), KEY=key, N="40")
-    writers = [subprocess.Popen([sys.executable, "-c", WRITER], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-               for _ in range(3)]
-    results = [writer.communicate(timeout=120) for writer in writers]
-    for writer, (out, err) in zip(writers, results, strict=True):
-        assert writer.returncode == 0, err[-2000:]
-        assert set(json.loads(out.strip().splitlines()[-1])) == {200}
-    assert chain_length(db_engine) == 120
+    decide_from_processes(app, settings, body("claim"), "pg-writers", 3, 40)
+    assert assert_one_chain(db_engine) == 120
     with db_engine.connect() as connection:
         assert connection.execute(select(func.count(func.distinct(Decision.decision_id))))\
             .scalar() == 120
