@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from app.engine.combine import PLACEHOLDER
 from app.engine.errors import PolicyError, PolicyProblem
 from app.engine.facts import LINE_ACTIONS, known_fields
 from app.engine.model import (
@@ -43,7 +44,6 @@ CASE_KEYS = {"when", "outcome", "approver", "message"}
 TABLE_KEYS = {"description", "row_key", "columns", "rows"}
 OPERAND_KEYS = {"param", "table", "column", "field"}
 COMBINATORS = ("all", "any", "not")
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 RULE_ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$")
 NUMERIC = ("number", "integer")
 
