@@ -45,3 +45,10 @@ def on_exit(server):
     if _OWN_METRICS_DIR:
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
+
+def post_worker_init(worker):
+    # Each worker writes the log through a child process (app/audit/writer_process.py):
+    # start it now, so the first decision does not wait for it.
+    writer = getattr(worker.wsgi, "extensions", {}).get("dealguard.writer_process")
+    if writer is not None:
+        writer.start()

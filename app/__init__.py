@@ -8,6 +8,7 @@ from flask import Flask
 
 from app import db
 from app.audit.group_commit import GroupCommitter
+from app.audit.writer_process import WriterProcess
 from app.config import DEVELOPMENT_SECRET, Settings
 from app.policy_holder import PolicyHolder
 from app.problems import register_error_handlers
@@ -30,7 +31,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.logger.warning("DEALGUARD_SECRET_KEY is not set: using the development secret")
     db.init_app(app, settings.database_url, settings.sqlite_synchronous)
     # One per process: the decisions its threads make at the same moment share a commit.
-    app.extensions["dealguard.committer"] = GroupCommitter(db_engine(app))
+    writer = _writer_process(settings)
+    if writer is not None:
+        app.extensions["dealguard.writer_process"] = writer
+    app.extensions["dealguard.committer"] = GroupCommitter(
+        db_engine(app), write=writer.write if writer is not None else None)
     register_error_handlers(app)
 
     holder = PolicyHolder(resolve_policy_path(settings.policy_path), db_engine(app))
@@ -41,6 +46,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_blueprints(app)
     return app
+
+
+def _writer_process(settings: Settings) -> WriterProcess | None:
+    """The log writer process of this worker, or None to write in the worker itself."""
+    url = settings.database_url
+    if settings.log_writer != "process" or ":memory:" in url or url in ("sqlite://", "sqlite:"):
+        return None  # an in-memory database cannot be shared with another process
+    return WriterProcess(url, settings.sqlite_synchronous)
 
 
 def db_engine(app: Flask):

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEVELOPMENT_SECRET = "dealguard-development-secret-not-for-production"
 SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
+LOG_WRITERS = ("process", "thread")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class Settings:
     # FULL: a committed decision survives a power loss. NORMAL (WAL) survives a crash of
     # the worker or of the service, not of the machine; see README "Performance".
     sqlite_synchronous: str = "FULL"
+    # "process": each worker writes the log through a child process of its own (see
+    # app/audit/writer_process.py); "thread": in the worker itself (tests, one-off use).
+    log_writer: str = "process"
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -46,6 +50,9 @@ class Settings:
         if synchronous not in SQLITE_SYNCHRONOUS:
             raise RuntimeError("DEALGUARD_SQLITE_SYNCHRONOUS must be one of "
                                + ", ".join(SQLITE_SYNCHRONOUS))
+        log_writer = env.get("DEALGUARD_LOG_WRITER", cls.log_writer).lower()
+        if log_writer not in LOG_WRITERS:
+            raise RuntimeError("DEALGUARD_LOG_WRITER must be one of " + ", ".join(LOG_WRITERS))
         return cls(
             database_url=env.get("DEALGUARD_DATABASE_URL", cls.database_url),
             policy_path=env.get("DEALGUARD_POLICY", cls.policy_path),
@@ -54,4 +61,5 @@ class Settings:
             max_body=int(max_body),
             environment=environment,
             sqlite_synchronous=synchronous,
+            log_writer=log_writer,
         )

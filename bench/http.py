@@ -1,6 +1,6 @@
 """POST /v1/decisions under gunicorn beside a trivial Flask JSON endpoint, measured with wrk.
 
-    python -m bench.http [--seconds 20] [--connections 16] [--workers 2] [--threads N]
+    python -m bench.http [--seconds 20] [--warmup 3] [--connections 16] [--workers 2] [--threads N]
                          [--sqlite-synchronous FULL|NORMAL] [--only trivial,sqlite,postgres]
     python -m bench.http --rss 200000 [--db sqlite|postgres]   # worker RSS over a long run
 
@@ -102,14 +102,21 @@ class Server:
                    "-b", f"127.0.0.1:{self.port}", "--access-logfile", "/dev/null"]
         if args.threads:
             command += ["--threads", str(args.threads)]
+        # The server's log goes to a file: a pipe nobody reads fills up, and then the
+        # server blocks on its next log line.
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(command + [app], cwd=REPO, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        stdout=subprocess.DEVNULL, stderr=self.log)
         for _ in range(200):
             if len(self.workers()) >= args.workers and self._answers():
                 return
             time.sleep(0.1)
         self.stop()
-        raise SystemExit("gunicorn did not start: " + self.process.stderr.read().decode()[-2000:])
+        raise SystemExit("gunicorn did not start: " + self.log_tail())
+
+    def log_tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-2000:]
 
     def _answers(self) -> bool:
         try:
@@ -125,7 +132,14 @@ class Server:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            print("gunicorn did not stop within 30 s; its log ends:\n" + self.log_tail(),
+                  file=sys.stderr)
+        self.log.close()
 
 
 def wrk(label: str, script: Path, seconds: int, connections: int, port: int,
@@ -178,11 +192,19 @@ class Postgres:
         self.admin.dispose()
 
 
+def measure(label: str, script: Path, args: argparse.Namespace, env: dict[str, str]) -> Result:
+    """wrk for --warmup seconds (not counted: first connections, imports, caches), then
+    for --seconds, the run that is reported."""
+    if args.warmup:
+        wrk("warm-up", script, args.warmup, args.connections, args.port, env)
+    return wrk(label, script, args.seconds, args.connections, args.port, env)
+
+
 def run_dealguard(label: str, url: str, script: Path, args: argparse.Namespace) -> Result:
     env = dealguard_env(url, args)
     server = Server("wsgi:app", env, args)
     try:
-        return wrk(label, script, args.seconds, args.connections, args.port, env)
+        return measure(label, script, args, env)
     finally:
         server.stop()
 
@@ -195,8 +217,7 @@ def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
         env = dict(os.environ, GUNICORN_ACCESSLOG="/dev/null")
         server = Server("bench.http_trivial:app", env, args)
         try:
-            results.append(wrk("trivial Flask JSON endpoint", script, args.seconds,
-                               args.connections, args.port, env))
+            results.append(measure("trivial Flask JSON endpoint", script, args, env))
         finally:
             server.stop()
     if "sqlite" in only:
@@ -254,6 +275,7 @@ class _Sqlite:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of load before each run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=0,

@@ -87,6 +87,9 @@ def settings(database_url: str) -> Settings:
         secret_key=TEST_SECRET,
         max_body=262144,
         environment="test",
+        # In the worker: a writer process per app would cost each test a start of its
+        # own; tests/log/test_writer_process.py runs the decisions through one.
+        log_writer="thread",
     )
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, select
@@ -26,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import metrics
 from app.audit.models import Decision
-from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, Written, append_many
+from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append_many
 
 log = logging.getLogger(__name__)
 
@@ -40,15 +41,13 @@ IDLE_SECONDS = 10.0
 
 @dataclass(eq=False)
 class _Slot:
-    """One waiting decision: its entry, then its Written or the error that applies to it."""
+    """One waiting decision: its entry, then done, with the error that applies to it if any."""
 
     entry: Entry
     done: threading.Event = field(default_factory=threading.Event)
-    written: Written | None = None
     error: Exception | None = None
 
-    def resolve(self, written: Written) -> None:
-        self.written = written
+    def resolve(self) -> None:
         self.done.set()
 
     def fail(self, error: Exception) -> None:
@@ -57,11 +56,15 @@ class _Slot:
 
 
 class GroupCommitter:
-    """append(entry) -> Written, like writer.append, but concurrent calls share a commit."""
+    """append(entry), like writer.append, but concurrent calls share a commit."""
 
     def __init__(self, engine: Engine, max_group: int = MAX_GROUP,
-                 idle_seconds: float = IDLE_SECONDS) -> None:
+                 idle_seconds: float = IDLE_SECONDS,
+                 write: Callable[[list[Entry]], list[Outcome]] | None = None) -> None:
         self.engine = engine
+        # Where a group goes: by default this process writes it (write_group); the
+        # service hands it to a writer process instead (app/audit/writer_process.py).
+        self.write = write or (lambda entries: write_group(engine, entries))
         self.max_group = max_group
         self.idle_seconds = idle_seconds
         self._reset()
@@ -78,7 +81,7 @@ class GroupCommitter:
         with self._cond:
             return len(self._queue)
 
-    def append(self, entry: Entry) -> Written:
+    def append(self, entry: Entry) -> None:
         """Log `entry`; return once its transaction committed, or raise its error.
 
         Raises LogWriteError (the caller answers 503) or DuplicateRequestId.
@@ -99,8 +102,6 @@ class GroupCommitter:
         slot.done.wait()
         if slot.error is not None:
             raise slot.error
-        assert slot.written is not None
-        return slot.written
 
     def _run(self) -> None:
         try:
@@ -125,62 +126,64 @@ class GroupCommitter:
     def _commit(self, group: list[_Slot]) -> None:
         try:
             metrics.LOG_GROUP_SIZE.observe(len(group))
-            self._write(group)
+            outcomes = self.write([slot.entry for slot in group])
         except Exception as error:  # noqa: BLE001 - no waiter may be left hanging
             log.error("log committer failed: %s", type(error).__name__)
-            failure = LogWriteError(type(error).__name__)
-            for slot in group:
-                if not slot.done.is_set():
-                    slot.fail(failure)
-
-    def _write(self, group: list[_Slot]) -> None:
-        try:
-            written = append_many(self.engine, [slot.entry for slot in group])
-        except DuplicateRequestId as duplicate:
-            if len(group) == 1:
-                group[0].fail(duplicate)
-                return
-            self._write_without_duplicates(group)
-            return
-        except LogWriteError as error:
-            # All or none: nothing of this group is in the log, so nobody is answered.
-            for slot in group:
-                slot.fail(error)
-            return
-        for slot, record in zip(group, written, strict=True):
-            slot.resolve(record)
-
-    def _write_without_duplicates(self, group: list[_Slot]) -> None:
-        """Fail only the entries whose request_id is taken (in the log or earlier in the
-        group); write the rest together. A request_id taken meanwhile by another process
-        makes this run again on the smaller group."""
-        try:
-            taken = _logged_request_ids(self.engine, [s.entry.request_id for s in group])
-        except SQLAlchemyError as error:
-            for slot in group:
-                slot.fail(LogWriteError(type(error).__name__))
-            return
-        rest: list[_Slot] = []
-        duplicates: list[_Slot] = []
-        for slot in group:
-            request_id = slot.entry.request_id
-            if request_id is not None and request_id in taken:
-                duplicates.append(slot)
+            outcomes = [LogWriteError(type(error).__name__)] * len(group)
+        for slot, outcome in zip(group, outcomes, strict=True):
+            if outcome is None:
+                slot.resolve()
             else:
-                rest.append(slot)
-                if request_id is not None:
-                    taken.add(request_id)
-        if not duplicates:
-            # The conflict is gone from view (another writer rolled back?): one at a time.
-            for slot in group:
-                self._write([slot])
-            return
-        if rest:
-            self._write(rest)
-        # Only now: a duplicate's thread reads the first decision back to replay it, and
-        # when that first one is in this group it must be committed (or have failed) first.
-        for slot in duplicates:
-            slot.fail(DuplicateRequestId())
+                slot.fail(outcome)
+
+
+Outcome = Exception | None  # None: written; else LogWriteError or DuplicateRequestId
+
+
+def write_group(engine: Engine, entries: list[Entry]) -> list[Outcome]:
+    """Write `entries` in one transaction if possible; the outcome of each, in order.
+
+    A failed group fails every entry in it (the transaction is all or none), except a
+    request_id that is already taken: that entry alone gets DuplicateRequestId and the
+    others are written without it. Every outcome is final when this returns: a
+    duplicate's caller reads the first decision back, which is committed by then.
+    """
+    try:
+        append_many(engine, entries)
+    except DuplicateRequestId as duplicate:
+        if len(entries) == 1:
+            return [duplicate]
+        return _write_without_duplicates(engine, entries)
+    except LogWriteError as error:
+        return [error] * len(entries)
+    return [None] * len(entries)
+
+
+def _write_without_duplicates(engine: Engine, entries: list[Entry]) -> list[Outcome]:
+    """Fail only the entries whose request_id is taken (in the log or earlier in the
+    group); write the rest together. A request_id taken meanwhile by another process
+    makes this run again on the smaller group."""
+    try:
+        taken = _logged_request_ids(engine, [entry.request_id for entry in entries])
+    except SQLAlchemyError as error:
+        return [LogWriteError(type(error).__name__)] * len(entries)
+    outcomes: list[Outcome] = [None] * len(entries)
+    rest: list[int] = []
+    for index, entry in enumerate(entries):
+        if entry.request_id is not None and entry.request_id in taken:
+            outcomes[index] = DuplicateRequestId()
+        else:
+            rest.append(index)
+            if entry.request_id is not None:
+                taken.add(entry.request_id)
+    if len(rest) == len(entries):
+        # The conflict is gone from view (another writer rolled back?): one at a time.
+        return [write_group(engine, [entry])[0] for entry in entries]
+    if rest:
+        for index, outcome in zip(rest, write_group(engine, [entries[i] for i in rest]),
+                                  strict=True):
+            outcomes[index] = outcome
+    return outcomes
 
 
 def _logged_request_ids(engine: Engine, request_ids: list[str | None]) -> set[str]:

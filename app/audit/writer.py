@@ -8,7 +8,7 @@ held only for the few statements that append the record.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -57,6 +57,19 @@ class Entry:
     # canonical.dumps(body), when the caller made it already: made by the request thread,
     # it is not made by the one thread that writes the log for a whole worker.
     body_text: str | None = None
+
+    def for_transport(self) -> Entry:
+        """This entry without the parts the writer does not need, for another process.
+
+        With its text made and "seq" sorting last, the writer needs only the text: the
+        body (a tree of dicts, lists and Decimals) would cost more to pickle than all
+        the rest. The reasons keep their three indexed columns only.
+        """
+        if self.body_text is None or not splices_seq_last(self.body):
+            return self
+        reasons = [{"rule": r.get("rule"), "principle": r.get("principle"),
+                    "outcome": r.get("outcome")} for r in self.reasons]
+        return replace(self, body={}, reasons=reasons)
 
 
 @dataclass(frozen=True)
@@ -128,12 +141,17 @@ def _document_template(body: dict[str, Any], text: str | None = None):
     Canonical JSON sorts keys; when "seq" sorts last (every key of the record does sort
     before it) the text is the body's text with `,"seq":n` spliced in before the final brace.
     """
-    if "seq" in body or any(str(key) > "seq" for key in body):
+    if not splices_seq_last(body):
         return lambda seq: dumps({**body, "seq": seq})
     if text is None:
         text = dumps(body)
-    head = text[:-1] + ("," if body else "")
+    head = text[:-1] + ("" if text == "{}" else ",")
     return lambda seq: f'{head}"seq":{int(seq)}}}'
+
+
+def splices_seq_last(body: dict[str, Any]) -> bool:
+    """True when every key of `body` sorts before "seq" (see _document_template)."""
+    return all(str(key) < "seq" for key in body)
 
 
 # Built once: constructing a statement costs more than SQLAlchemy's cached execution of it.

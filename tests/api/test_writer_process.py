@@ -1,0 +1,181 @@
+"""The log writer process (app/audit/writer_process.py), on SQLite and PostgreSQL.
+
+The service writes its log through a child process per worker; these tests run the app
+that way (log_writer="process") and check what the contract relies on: every answered
+decision is in one unbroken chain, a reused request_id is answered as the first, and a
+writer that dies or hangs costs a 503, never a decision that is not in the log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, text
+
+from app import create_app
+from app.audit.models import Decision
+from app.audit.writer import Entry, LogWriteError
+from app.audit.writer_process import WriterProcess
+from tests.api.conftest import make_body
+from tests.chain import assert_one_chain
+from tests.conftest import create_schema
+
+ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(settings, backend):
+    """The conftest app, but writing its log through a writer process."""
+    from app import db as app_db
+
+    engine = app_db.make_engine(settings.database_url)
+    import app.audit.models  # noqa: F401
+    import app.auth  # noqa: F401
+
+    create_schema(engine)
+    engine.dispose()
+    application = create_app(replace(settings, log_writer="process"))
+    application.config["TESTING"] = True
+    create_schema(application.extensions["dealguard.engine"])
+    yield application
+    application.extensions["dealguard.writer_process"].close()
+    application.extensions["dealguard.engine"].dispose()
+
+
+def writer_pid(app) -> int:
+    child = app.extensions["dealguard.writer_process"]._child
+    assert child is not None and child.poll() is None
+    return child.pid
+
+
+def logged_request_ids(engine) -> list[str | None]:
+    with engine.connect() as connection:
+        return list(connection.execute(
+            select(Decision.request_id).order_by(Decision.seq)).scalars())
+
+
+def test_decisions_of_many_threads_are_written_by_the_child_in_one_chain(app, make_key,
+                                                                         db_engine):
+    headers = make_key("crm")
+    answers: list[tuple[int, dict] | None] = [None] * 40
+
+    def send(index: int) -> None:
+        body = make_body(ACTIONS[index % 5], request_id=f"p-{index}")
+        response = app.test_client().post("/v1/decisions", json=body, headers=headers)
+        answers[index] = (response.status_code, response.get_json())
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert [status for status, _ in answers] == [200] * 40
+    assert writer_pid(app) != os.getpid()
+    assert assert_one_chain(db_engine) == 40
+    assert sorted(logged_request_ids(db_engine)) == sorted(f"p-{i}" for i in range(40))
+
+
+def test_a_reused_request_id_is_answered_as_the_first(app, client, make_key, db_engine):
+    headers = make_key("crm")
+    first = client.post("/v1/decisions", json=make_body("discount", request_id="r-1"),
+                        headers=headers)
+    again = client.post("/v1/decisions", json=make_body("discount", request_id="r-1"),
+                        headers=headers)
+    other = client.post("/v1/decisions",
+                        json=make_body("discount", request_id="r-1", discount={"percent": 3}),
+                        headers=headers)
+    assert (first.status_code, again.status_code, other.status_code) == (200, 200, 409)
+    assert again.get_json() == first.get_json()
+    assert logged_request_ids(db_engine) == ["r-1"]
+
+
+def test_a_killed_writer_is_replaced_and_the_chain_goes_on(app, client, make_key, db_engine):
+    headers = make_key("crm")
+    assert client.post("/v1/decisions", json=make_body("offer"), headers=headers).status_code == 200
+    killed = writer_pid(app)
+    os.kill(killed, signal.SIGKILL)
+    app.extensions["dealguard.writer_process"]._child.wait(10)
+    response = client.post("/v1/decisions", json=make_body("claim"), headers=headers)
+    assert response.status_code == 200
+    assert writer_pid(app) != killed
+    assert assert_one_chain(db_engine) == 2
+
+
+def test_a_write_the_database_refuses_is_a_503_and_logs_nothing(app, client, make_key,
+                                                                 db_engine):
+    headers = make_key("crm")
+    with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_reasons"))
+        connection.execute(text("DROP TABLE decisions"))
+    response = client.post("/v1/decisions", json=make_body("claim"), headers=headers)
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert "decision_id" not in response.get_json()
+
+
+def test_a_hung_writer_fails_its_group_and_is_replaced(settings, backend, app, make_key,
+                                                       client, db_engine):
+    headers = make_key("crm")
+    writer = app.extensions["dealguard.writer_process"]
+    assert client.post("/v1/decisions", json=make_body("offer"), headers=headers).status_code == 200
+    writer.answer_seconds = 0.5
+    hung = writer_pid(app)
+    os.kill(hung, signal.SIGSTOP)
+    try:
+        response = client.post("/v1/decisions", json=make_body("claim", request_id="h-1"),
+                               headers=headers)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(hung, signal.SIGCONT)  # killed by the parent by now, normally
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    writer.answer_seconds = 30
+    retry = client.post("/v1/decisions", json=make_body("claim", request_id="h-1"),
+                        headers=headers)
+    assert retry.status_code == 200
+    assert writer_pid(app) != hung
+    assert logged_request_ids(db_engine) == [None, "h-1"]
+    assert assert_one_chain(db_engine) == 2
+
+
+def test_the_child_ends_when_its_worker_closes_the_pipe(settings, backend):
+    writer = WriterProcess(settings.database_url)
+    writer.start()
+    child = writer._child
+    writer.close()
+    assert child.wait(10) == 0
+
+
+def sample_entries(count: int) -> list[Entry]:
+    now = datetime.now(UTC)
+    return [Entry(decision_id=f"d-{i}", request_id=None, request_fingerprint="f" * 64,
+                  action="offer", outcome="allow", actor_id="m-1", actor_role="manager",
+                  client_id="c-1", subject_id=None, order_id=None, key_name="k",
+                  policy_name="p", policy_version="1", policy_sha256="s" * 64,
+                  as_of=now.date(), decided_at=now, duration_ms=0.1,
+                  body={"decision_id": f"d-{i}"}, body_text=f'{{"decision_id":"d-{i}"}}')
+            for i in range(count)]
+
+
+def test_an_unreachable_database_fails_every_entry(tmp_path):
+    # The child cannot open a database in a directory that is a file.
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    writer = WriterProcess(f"sqlite:///{blocker}/log.db")
+    try:
+        outcomes = writer.write(sample_entries(3))
+    finally:
+        writer.close()
+    assert len(outcomes) == 3
+    assert all(isinstance(outcome, LogWriteError) for outcome in outcomes)
