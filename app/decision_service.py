@@ -26,7 +26,7 @@ from app import metrics
 from app.audit import lookup
 from app.audit.canonical import dumps
 from app.audit.group_commit import GroupCommitter
-from app.audit.masking import MaskingError, mask_request, scrub
+from app.audit.masking import MaskingError, Scrubber, mask_request
 from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append_many
 from app.engine.model import CONTRACT_CONFIDENTIAL
 from app.policy_holder import PolicyHolder, PolicyUnavailable
@@ -222,7 +222,7 @@ def _check_actor(body: dict, caller: Caller) -> None:
 
 def _fingerprint(secret: str, body: dict) -> str:
     try:
-        text = dumps(body)
+        text = dumps(body, str_keys=True)  # a body parsed from JSON: its keys are str
     except (TypeError, ValueError):
         raise Problem(422, "The request holds a value that is not plain JSON.") from None
     return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), sha256).hexdigest()
@@ -251,14 +251,17 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
     paths = dict.fromkeys((*CONTRACT_CONFIDENTIAL, *getattr(policy, "confidential_fields", ())))
     masked, clear = mask_request(body, paths, ctx.secret)
     reasons = response["reasons"]
-    document = {
-        **response,
-        "reasons": scrub(reasons, clear, ctx.secret),
-        "obligations": scrub(response["obligations"], clear, ctx.secret),
-        "request": masked,
-        "facts": scrub(evaluation.facts, clear, ctx.secret),
-        "key_name": caller.key_name,
-    }
+    document = {**response, "request": masked, "facts": evaluation.facts,
+                "key_name": caller.key_name}
+    # Its keys are str: the request was parsed from JSON, the rest is built here.
+    text = dumps(document, str_keys=True)
+    scrub = Scrubber(clear, ctx.secret)
+    if scrub.may_change(text):
+        # A clear value is quoted by a message or a fact (or sits in a field the policy
+        # does not mark): scrub the parts the engine made, then serialise again.
+        document.update(reasons=scrub(reasons), obligations=scrub(response["obligations"]),
+                        facts=scrub(evaluation.facts))
+        text = dumps(document, str_keys=True)
     action = body["action"]
     actor = body.get("actor") or {}
     client = body.get("client") or {}
@@ -285,7 +288,7 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
         body=document,
         reasons=list(reasons),
         # Serialised here, in the request's thread, not in the worker's one log committer.
-        body_text=dumps(document),
+        body_text=text,
     )
 
 

@@ -196,7 +196,9 @@ def measure(label: str, script: Path, args: argparse.Namespace, env: dict[str, s
     """wrk for --warmup seconds (not counted: first connections, imports, caches), then
     for --seconds, the run that is reported."""
     if args.warmup:
-        wrk("warm-up", script, args.warmup, args.connections, args.port, env)
+        # Its own request_ids: the run that counts must not replay the warm-up's.
+        warm = dict(env, BENCH_TAG=env.get("BENCH_TAG", "r") + "-warm")
+        wrk("warm-up", script, args.warmup, args.connections, args.port, warm)
     return wrk(label, script, args.seconds, args.connections, args.port, env)
 
 

@@ -19,15 +19,17 @@ _PLACEHOLDER = re.compile(r'"\\u0000(\d+)\\u0000"')
 _NUL = "\\u0000"
 
 
-def dumps(value: Any, sort_keys: bool = True) -> str:
+def dumps(value: Any, sort_keys: bool = True, str_keys: bool = False) -> str:
     """Compact JSON; with sort_keys the text is canonical (the hash chain's input).
 
     Every decision is serialised three times (its fingerprint, its log document, its
     answer), so the work is done by the standard library's C encoder where that gives
     the very same text as the plain writer below (`_slow_dumps`, the definition), and by
     that writer otherwise: a key that is not a string, or a string holding U+0000.
+    str_keys=True says every dict key is a str already (a tree parsed from JSON, or
+    built of such), which spares the walk that checks it.
     """
-    if not _plain_keys(value):
+    if not str_keys and not _plain_keys(value):
         return _slow_dumps(value, sort_keys)
     decimals: list[str] = []
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import decimal
 import hashlib
 import hmac
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,56 +35,54 @@ def token(secret: str, value: Any) -> str:
 def mask_request(
     request: dict, paths: Iterable[str], secret: str
 ) -> tuple[dict, list[Any]]:
-    """A masked deep copy of `request` and the clear values that were masked.
+    """A masked copy of `request` and the clear values that were masked.
 
     A path walks dicts by key and every element of a list (offer.custom_terms.text).
+    Only the dicts and lists on a path are copied; the rest is shared with `request`,
+    which is not changed (neither may the copy be, once made).
     """
     if not secret:
         raise MaskingError("no secret to mask with")
-    masked = _copy_tree(request)
     clear: list[Any] = []
+    return _masked(request, _path_tree(paths), secret, clear), clear
+
+
+def _path_tree(paths: Iterable[str]) -> dict[str, dict]:
+    """{"client": {"name": {}, "email": {}}} for client.name and client.email."""
+    tree: dict[str, dict] = {}
     for path in paths:
-        _mask_path(masked, path.split("."), secret, clear)
-    return masked, clear
+        node = tree
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+    return tree
 
 
-def _copy_tree(node: Any) -> Any:
-    """A copy of every dict and list of a parsed JSON value (what masking may change).
-
-    copy.deepcopy does the same at several times the cost: it also copies the immutable
-    leaves and keeps a memo, which a tree parsed from JSON does not need.
-    """
-    if isinstance(node, dict):
-        return {key: _copy_tree(value) for key, value in node.items()}
+def _masked(node: Any, tree: dict[str, dict], secret: str, clear: list[Any]) -> Any:
     if isinstance(node, list):
-        return [_copy_tree(value) for value in node]
-    return node
+        return [_masked(item, tree, secret, clear) for item in node]
+    if not isinstance(node, dict) or not any(key in node for key in tree):
+        return node
+    copy = dict(node)
+    for key, below in tree.items():
+        if key not in copy:
+            continue
+        if below:
+            copy[key] = _masked(copy[key], below, secret, clear)
+        else:
+            copy[key] = _masked_value(copy[key], secret, clear)
+    return copy
 
 
-def _mask_path(node: Any, parts: list[str], secret: str, clear: list[Any]) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _mask_path(item, parts, secret, clear)
-        return
-    if not isinstance(node, dict) or not parts:
-        return
-    head, rest = parts[0], parts[1:]
-    if head not in node:
-        return
-    if rest:
-        _mask_path(node[head], rest, secret, clear)
-        return
-    value = node[head]
+def _masked_value(value: Any, secret: str, clear: list[Any]) -> Any:
     if value is None:
-        return
+        return None
     if isinstance(value, list):
         # A confidential list of strings: mask each element.
-        node[head] = [None if v is None else token(secret, v) for v in value]
         clear.extend(v for v in value if _is_scalar(v))
-        return
-    node[head] = token(secret, value)
+        return [None if v is None else token(secret, v) for v in value]
     if _is_scalar(value):
         clear.append(value)
+    return token(secret, value)
 
 
 def _is_scalar(value: Any) -> bool:
@@ -101,35 +100,61 @@ def _as_number(value: Any) -> decimal.Decimal | None:
 
 
 def scrub(value: Any, clear: Iterable[Any], secret: str) -> Any:
-    """Replace every clear confidential value found in `value`.
+    """Replace every clear confidential value found in `value` (see Scrubber)."""
+    return Scrubber(clear, secret)(value)
+
+
+class Scrubber:
+    """Replaces the clear confidential values of one request wherever they appear.
 
     Rule messages and facts may quote a request field; they go into the log too. A
     string is replaced where it appears (whole, or inside a longer text); a number
-    wherever the same number appears (a policy may mark a number confidential).
+    wherever the same number appears (a policy may mark a number confidential). Made
+    once per request: each token is an HMAC.
     """
-    clear = list(clear)
-    needles = sorted({c for c in clear if isinstance(c, str) and c}, key=len, reverse=True)
-    numbers = {n: token(secret, c) for c in clear if (n := _as_number(c)) is not None}
-    if not needles and not numbers:
-        return value
-    tokens = {n: token(secret, n) for n in needles}
-    long_needles = [n for n in needles if len(n) >= MIN_SUBSTRING]
 
-    def walk(node: Any) -> Any:
+    def __init__(self, clear: Iterable[Any], secret: str) -> None:
+        clear = list(clear)
+        needles = sorted({c for c in clear if isinstance(c, str) and c}, key=len, reverse=True)
+        self.numbers = {n: token(secret, c) for c in clear if (n := _as_number(c)) is not None}
+        self.tokens = {n: token(secret, n) for n in needles}
+        self.long_needles = [n for n in needles if len(n) >= MIN_SUBSTRING]
+
+    def may_change(self, text: str) -> bool:
+        """False when nothing of the JSON `text` would be replaced (no clear string in
+        it, and no confidential number at all): then a value serialised as `text` needs
+        no walk. JSON escapes a string character by character, so a clear string
+        anywhere in the value appears escaped in the text."""
+        return bool(self.numbers) or any(_json_inner(n) in text for n in self.tokens)
+
+    def __call__(self, value: Any) -> Any:
+        if not self.tokens and not self.numbers:
+            return value
+        return self._walk(value)
+
+    def _walk(self, node: Any) -> Any:
         if isinstance(node, str):
-            if node in tokens:
-                return tokens[node]
-            for needle in long_needles:
+            if node in self.tokens:
+                return self.tokens[node]
+            for needle in self.long_needles:
                 if needle in node:
-                    node = node.replace(needle, tokens[needle])
+                    node = node.replace(needle, self.tokens[needle])
             return node
         if isinstance(node, dict):
-            return {walk(k) if isinstance(k, str) else k: walk(v) for k, v in node.items()}
+            return {self._walk(k) if isinstance(k, str) else k: self._walk(v)
+                    for k, v in node.items()}
         if isinstance(node, list | tuple):
-            return [walk(v) for v in node]
-        number = _as_number(node)
-        if number is not None and number in numbers:
-            return numbers[number]
+            return [self._walk(v) for v in node]
+        if self.numbers:
+            number = _as_number(node)
+            if number is not None and number in self.numbers:
+                return self.numbers[number]
         return node
 
-    return walk(value)
+
+def _json_inner(text: str) -> str:
+    """`text` as it appears inside a JSON string: escaped, without the quotes."""
+    return _json_string(text)[1:-1]
+
+
+_json_string = json.JSONEncoder(ensure_ascii=False).encode

@@ -89,38 +89,105 @@ def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
     """Write `entries` as the next records, all or none, in one transaction (one fsync).
 
     Raises LogWriteError, or DuplicateRequestId when a request_id is taken already.
+    The statements run on the driver's own connection, compiled once per dialect:
+    SQLAlchemy's per-statement work cost more than the inserts themselves, and it is
+    all done while every other writer waits for the chain head.
     """
     if not entries:
         return []
+    sql = _statements(engine.dialect)
     try:
         # Serialised before the lock is taken; only seq is added under it.
         templates = [_document_template(entry.body, entry.body_text) for entry in entries]
-        written: list[Written] = []
-        with log_writers_queue(engine), engine.connect() as connection:
-            connection = connection.execution_options(dealguard_write_lock=True)
-            with connection.begin():
-                seq, prev_hash = _lock_head(connection)
-                rows, reasons = [], []
-                for entry, with_seq in zip(entries, templates, strict=True):
-                    seq += 1
-                    document = with_seq(seq)
-                    digest = link(prev_hash, document)
-                    rows.append(_row(entry, seq, document, prev_hash, digest))
-                    reasons.extend(_reason_rows(entry, seq))
-                    written.append(Written(seq, prev_hash, digest, document))
-                    prev_hash = digest
-                connection.execute(_INSERT_DECISIONS, rows)
-                if reasons:
-                    connection.execute(_INSERT_REASONS, reasons)
-                connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
-        return written
-    except IntegrityError as error:
-        if "request_id" in str(error.orig).lower():
+        with log_writers_queue(engine):
+            try:
+                return _append_on_driver(engine, sql, entries, templates)
+            except _NoHead:
+                _add_head(engine)
+                return _append_on_driver(engine, sql, entries, templates)
+    except sql.integrity_error as error:
+        if "request_id" in str(error).lower():
             raise DuplicateRequestId() from None
         raise LogWriteError(type(error).__name__) from None
-    except (SQLAlchemyError, OSError, ValueError, TypeError) as error:
+    except (sql.driver_error, SQLAlchemyError, OSError, ValueError, TypeError) as error:
         # The message of a driver error may quote row values; keep only its type.
         raise LogWriteError(type(error).__name__) from None
+
+
+def _append_on_driver(engine: Engine, sql: _Statements, entries: list[Entry],
+                      templates) -> list[Written]:
+    raw = engine.raw_connection()
+    try:
+        written = _append_locked(raw, sql, entries, templates)
+    except BaseException:
+        _abandon(raw)
+        raise
+    raw.close()  # back to the pool
+    return written
+
+
+def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> list[Written]:
+    cursor = raw.cursor()
+    try:
+        if sql.begin is not None:
+            cursor.execute(sql.begin)  # SQLite: the write lock now, not at the first insert
+        cursor.execute(sql.lock_head)
+        head = cursor.fetchone()
+        if head is None:
+            raise _NoHead()
+        seq, prev_hash = int(head[0]), head[1]
+        rows, reasons, written = [], [], []
+        for entry, with_seq in zip(entries, templates, strict=True):
+            seq += 1
+            document = with_seq(seq)
+            digest = link(prev_hash, document)
+            rows.append(sql.decision_params(_row(entry, seq, document, prev_hash, digest)))
+            reasons.extend(sql.reason_params(reason) for reason in _reason_rows(entry, seq))
+            written.append(Written(seq, prev_hash, digest, document))
+            prev_hash = digest
+        cursor.executemany(sql.insert_decision, rows)
+        if reasons:
+            cursor.executemany(sql.insert_reason, reasons)
+        cursor.execute(sql.move_head, sql.head_params(seq, prev_hash))
+        raw.commit()
+        return written
+    finally:
+        cursor.close()
+
+
+def _abandon(raw) -> None:
+    """Roll back and drop a connection a failed append used: it may be broken."""
+    try:
+        raw.rollback()
+    except Exception:  # noqa: BLE001 - it is being thrown away
+        pass
+    try:
+        raw.invalidate()
+    except Exception:  # noqa: BLE001
+        pass
+    raw.close()
+
+
+class _NoHead(Exception):
+    """The schema lacks the chain head row (a schema made by create_all)."""
+
+
+def _add_head(engine: Engine) -> None:
+    """Add the missing head, continuing the chain from the last record if there is one.
+
+    The migration adds the head; only a schema made by create_all (tests) lacks it.
+    Two writers may both add it: the second one's insert fails and it uses the first's.
+    """
+    try:
+        with engine.begin() as connection:
+            last = connection.execute(
+                select(Decision.seq, Decision.hash).order_by(Decision.seq.desc()).limit(1)
+            ).first()
+            seq, digest = (last.seq, last.hash) if last else (0, GENESIS)
+            connection.execute(insert(ChainHead.__table__).values(id=HEAD_ID, seq=seq,
+                                                                  hash=digest))
+    except IntegrityError:
+        pass
 
 
 def _reason_rows(entry: Entry, seq: int) -> list[dict[str, Any]]:
@@ -154,30 +221,85 @@ def splices_seq_last(body: dict[str, Any]) -> bool:
     return all(str(key) < "seq" for key in body)
 
 
-# Built once: constructing a statement costs more than SQLAlchemy's cached execution of it.
-_HEAD = select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == HEAD_ID).with_for_update()
-_INSERT_DECISIONS = insert(Decision.__table__)
-_INSERT_REASONS = insert(DecisionReason.__table__)
-_MOVE_HEAD = (
-    update(ChainHead.__table__)
-    .where(ChainHead.id == HEAD_ID)
-    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
-)
+@dataclass(frozen=True)
+class _Statements:
+    """The append's statements for one dialect, as driver SQL, and how to bind them."""
+
+    begin: str | None
+    lock_head: str
+    insert_decision: str
+    insert_reason: str
+    move_head: str
+    decision_params: Any  # dict of column values -> the driver's parameters
+    reason_params: Any
+    head_params: Any
+    integrity_error: type[Exception]
+    driver_error: type[Exception]
 
 
-def _lock_head(connection) -> tuple[int, str]:
-    statement = _HEAD
-    row = connection.execute(statement).first()
-    if row is None:
-        # A schema made by create_all (tests) has no head row yet; the migration adds it.
-        # Start it from the last record so an existing chain is continued, not restarted.
-        last = connection.execute(
-            select(Decision.seq, Decision.hash).order_by(Decision.seq.desc()).limit(1)
-        ).first()
-        seq, digest = (last.seq, last.hash) if last else (0, GENESIS)
-        connection.execute(insert(ChainHead.__table__).values(id=HEAD_ID, seq=seq, hash=digest))
-        row = connection.execute(statement).first()
-    return row.seq, row.hash
+_compiled: dict[str, _Statements] = {}
+
+
+def _statements(dialect) -> _Statements:
+    key = f"{dialect.name}+{dialect.driver}"
+    if key not in _compiled:
+        _compiled[key] = _compile(dialect)
+    return _compiled[key]
+
+
+def _compile(dialect) -> _Statements:
+    decisions, reasons = Decision.__table__, DecisionReason.__table__
+    reason_columns = [c.name for c in reasons.columns if c.name != "id"]
+    head = (select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == HEAD_ID)
+            .with_for_update())
+    move = (update(ChainHead.__table__).where(ChainHead.id == bindparam("head_id"))
+            .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
+    lock_sql = str(head.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    decision_sql, decision_params = _driver_sql(
+        insert(decisions), dialect, [c.name for c in decisions.columns], decisions)
+    # inline(): no RETURNING of the new ids, which nobody reads.
+    reason_sql, reason_params = _driver_sql(insert(reasons).inline(), dialect, reason_columns,
+                                            reasons)
+    move_sql, move_params = _driver_sql(move, dialect)
+    dbapi = dialect.dbapi
+    return _Statements(
+        begin="BEGIN IMMEDIATE" if dialect.name == "sqlite" else None,
+        lock_head=lock_sql,
+        insert_decision=decision_sql,
+        insert_reason=reason_sql,
+        move_head=move_sql,
+        decision_params=decision_params,
+        reason_params=reason_params,
+        head_params=lambda seq, digest: move_params(
+            {"head_id": HEAD_ID, "new_seq": seq, "new_hash": digest}),
+        integrity_error=dbapi.IntegrityError,
+        driver_error=dbapi.Error,
+    )
+
+
+def _driver_sql(statement, dialect, columns: list[str] | None = None, table=None):
+    """(SQL text in the driver's paramstyle, values dict -> driver parameters).
+
+    The values go through the column types' bind processors, as SQLAlchemy itself
+    would send them (SQLite stores dates and times as text in its own format).
+    """
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    processors = {}
+    if table is not None:
+        for name in columns or ():
+            processor = table.c[name].type.bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+    names = list(compiled.positiontup) if compiled.positiontup else None  # qmark, format
+
+    def params(values: dict[str, Any]) -> Any:
+        if processors:
+            values = {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
+        if names is not None:
+            return tuple(values[name] for name in names)
+        return values
+
+    return compiled.string, params
 
 
 def _row(entry: Entry, seq: int, document: str, prev_hash: str, digest: str) -> dict[str, Any]:

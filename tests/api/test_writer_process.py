@@ -179,3 +179,17 @@ def test_an_unreachable_database_fails_every_entry(tmp_path):
         writer.close()
     assert len(outcomes) == 3
     assert all(isinstance(outcome, LogWriteError) for outcome in outcomes)
+
+
+def test_a_schema_without_a_chain_head_continues_from_its_last_record(backend, app, client,
+                                                                      make_key, db_engine):
+    # A schema made by create_all has no head row; the writer adds it from the log.
+    headers = make_key("crm")
+    for action in ("offer", "claim"):
+        assert client.post("/v1/decisions", json=make_body(action),
+                           headers=headers).status_code == 200
+    with db_engine.begin() as connection:
+        connection.execute(text("DELETE FROM decision_chain"))
+    assert client.post("/v1/decisions", json=make_body("shipment"),
+                       headers=headers).status_code == 200
+    assert assert_one_chain(db_engine) == 3
