@@ -245,19 +245,25 @@ def rss_run(args: argparse.Namespace, script: Path, work: Path) -> None:
         env = dealguard_env(url, args)
         server = Server("wsgi:app", env, args)
         try:
-            done, samples = 0, []
-            print(f"{'decisions':>10}  " + "  ".join(f"RSS w{i} MB" for i in
-                                                      range(len(server.workers()))))
-            print(f"{0:>10}  " + "  ".join(f"{rss_mb(pid):10.1f}" for pid in server.workers())
+            done, run = 0, 0
+            workers = server.workers()
+            # Each worker's log writer process (app/audit/writer_process.py) is its child.
+            writers = [child for pid in workers for child in _children(pid)]
+            pids = workers + writers
+            print(f"{'decisions':>10}  " + "  ".join(
+                [f"RSS w{i} MB" for i in range(len(workers))]
+                + [f"writer{i} MB" for i in range(len(writers))]))
+            print(f"{0:>10}  " + "  ".join(f"{rss_mb(pid):10.1f}" for pid in pids)
                   + "   (started, no request yet)", flush=True)
             while done < args.rss:
-                result = wrk("rss", script, args.seconds, args.connections, args.port, env)
+                run += 1
+                # New request_ids in every run: each call is a new, logged decision.
+                result = wrk("rss", script, args.seconds, args.connections, args.port,
+                             dict(env, BENCH_TAG=f"{env['BENCH_TAG']}-{run}"))
                 if result.non2xx:
                     print(f"non-2xx answers: {result.non2xx}")
                 done += int(result.rps * args.seconds)
-                sample = [rss_mb(pid) for pid in server.workers()]
-                samples.append(sample)
-                print(f"{done:>10}  " + "  ".join(f"{mb:10.1f}" for mb in sample)
+                print(f"{done:>10}  " + "  ".join(f"{rss_mb(pid):10.1f}" for pid in pids)
                       + f"   {result.rps:.0f} req/s, load {os.getloadavg()[0]:.2f}", flush=True)
         finally:
             server.stop()
