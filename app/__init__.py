@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from flask.sessions import SessionInterface
 
 from app import db
 from app.audit.group_commit import GroupCommitter
@@ -37,6 +38,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["dealguard.committer"] = GroupCommitter(
         db_engine(app), write=writer.write if writer is not None else None)
     register_error_handlers(app)
+    # No view uses Flask's session; the default one would still build a signing
+    # serializer and look for a cookie on every request.
+    app.session_interface = _NoSessions()
 
     holder = PolicyHolder(resolve_policy_path(settings.policy_path), db_engine(app))
     holder.start()
@@ -46,6 +50,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     register_blueprints(app)
     return app
+
+
+class _NoSessions(SessionInterface):
+    def open_session(self, app: Flask, request) -> None:
+        return None  # Flask then uses a NullSession, which refuses to be written
+
+    def save_session(self, app: Flask, session, response) -> None:
+        pass
 
 
 def _writer_process(settings: Settings) -> WriterProcess | None:

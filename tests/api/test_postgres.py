@@ -75,3 +75,33 @@ def test_two_processes_keep_one_chain(app, settings, body, db_engine):
     with db_engine.connect() as connection:
         assert connection.execute(select(func.count(func.distinct(Decision.decision_id))))\
             .scalar() == 120
+
+
+def test_the_migrated_log_has_the_indexes_of_the_models(db_engine, postgres_url):
+    """db_engine's schema was made by create_all from the models; a second schema here
+    by the migrations. Each index is written by every decision: none more, none fewer."""
+    import uuid
+
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    schema = "m_" + uuid.uuid4().hex[:12]
+    with db_engine.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        connection.commit()
+    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    url = url.render_as_string(hide_password=False)
+    upgrade(url)
+    migrated = create_engine(url)
+    try:
+        for table in ("decisions", "decision_reasons"):
+            made = {i["name"]: i["column_names"] for i in inspect(db_engine).get_indexes(table)}
+            assert {i["name"]: i["column_names"]
+                    for i in inspect(migrated).get_indexes(table)} == made
+        names = {i["name"] for i in inspect(migrated).get_indexes("decisions")}
+        assert "ix_decisions_client_id_seq" in names and "ix_decisions_client_id" not in names
+    finally:
+        migrated.dispose()
+        with db_engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            connection.commit()
