@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit.canonical import loads
+from app.audit.driver_sql import driver_sql
 from app.audit.models import Decision
 
 # The fields of a logged document that make up the answer of POST /v1/decisions.
@@ -37,17 +39,48 @@ def by_request_id(engine: Engine, request_id: str) -> Prior | None:
 
 
 def claim_lookup(engine: Engine):
-    """lookup(decision_id) -> (client_id, outcome) of a logged claim decision, or None."""
+    """lookup(decision_id) -> (client_id, outcome) of a logged claim decision, or None.
+
+    Run on the decision path (a replacement shipment rests on its claim), so the query
+    goes to the driver directly (app/audit/driver_sql.py). A failure of the database
+    raises ClaimLookupError.
+    """
+    sql, params = _claim_statement(engine.dialect)
 
     def lookup(decision_id: str) -> tuple[str, str] | None:
         if not isinstance(decision_id, str) or not decision_id:
             return None
-        with engine.connect() as connection:
-            row = connection.execute(
-                select(Decision.client_id, Decision.outcome).where(
-                    Decision.decision_id == decision_id, Decision.action == "claim"
-                )
-            ).first()
-        return (row.client_id, row.outcome) if row else None
+        try:
+            raw = engine.raw_connection()
+        except SQLAlchemyError as error:
+            raise ClaimLookupError(type(error).__name__) from None
+        try:
+            cursor = raw.cursor()
+            cursor.execute(sql, params({"decision_id": decision_id, "action": "claim"}))
+            row = cursor.fetchone()
+            cursor.close()
+        except engine.dialect.dbapi.Error as error:
+            raw.invalidate()  # it may be broken; the pool makes a new one
+            raise ClaimLookupError(type(error).__name__) from None
+        finally:
+            raw.close()
+        return (row[0], row[1]) if row else None
 
     return lookup
+
+
+class ClaimLookupError(SQLAlchemyError):
+    """The log could not be read for a claim (the caller answers 503)."""
+
+
+_claim_statements: dict[str, tuple[str, Any]] = {}
+
+
+def _claim_statement(dialect) -> tuple[str, Any]:
+    key = f"{dialect.name}+{dialect.driver}"
+    if key not in _claim_statements:
+        statement = select(Decision.client_id, Decision.outcome).where(
+            Decision.decision_id == bindparam("decision_id"),
+            Decision.action == bindparam("action"))
+        _claim_statements[key] = driver_sql(statement, dialect)
+    return _claim_statements[key]

@@ -9,7 +9,7 @@ held only for the few statements that append the record.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.audit.canonical import dumps
 from app.audit.chain import GENESIS, link
+from app.audit.driver_sql import driver_sql
 from app.audit.models import ChainHead, Decision, DecisionReason
 from app.db import log_writers_queue
 
@@ -59,18 +60,31 @@ class Entry:
     # it is not made by the one thread that writes the log for a whole worker.
     body_text: str | None = None
 
-    def for_transport(self) -> Entry:
-        """This entry without the parts the writer does not need, for another process.
+    def for_transport(self) -> tuple:
+        """This entry as a plain tuple for another process (Entry.from_transport).
 
         With its text made and "seq" sorting last, the writer needs only the text: the
         body (a tree of dicts, lists and Decimals) would cost more to pickle than all
-        the rest. The reasons keep their three indexed columns only.
+        the rest, and so would the dataclass itself. The reasons keep their three
+        indexed columns only.
         """
-        if self.body_text is None or not splices_seq_last(self.body):
-            return self
-        reasons = [{"rule": r.get("rule"), "principle": r.get("principle"),
-                    "outcome": r.get("outcome")} for r in self.reasons]
-        return replace(self, body={}, reasons=reasons)
+        body = self.body
+        if self.body_text is not None and splices_seq_last(body):
+            body = {}
+        reasons = [(r.get("rule"), r.get("principle"), r.get("outcome")) for r in self.reasons]
+        return (*(getattr(self, name) for name in _SCALARS), body, reasons, self.body_text)
+
+    @classmethod
+    def from_transport(cls, values: tuple) -> Entry:
+        *scalars, body, reasons, body_text = values
+        return cls(*scalars, body=body, body_text=body_text,
+                   reasons=[{"rule": rule, "principle": principle, "outcome": outcome}
+                            for rule, principle, outcome in reasons])
+
+
+# Entry's fields before `body`, in order: the positional part of its transport tuple.
+_FIELDS = tuple(f.name for f in fields(Entry))
+_SCALARS = _FIELDS[:_FIELDS.index("body")]
 
 
 @dataclass(frozen=True)
@@ -265,12 +279,12 @@ def _compile(dialect) -> _Statements:
     move = (update(ChainHead.__table__).where(ChainHead.id == bindparam("head_id"))
             .values(seq=bindparam("new_seq"), hash=bindparam("new_hash")))
     lock_sql = str(head.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
-    decision_sql, decision_params = _driver_sql(
+    decision_sql, decision_params = driver_sql(
         insert(decisions), dialect, [c.name for c in decisions.columns], decisions)
     # inline(): no RETURNING of the new ids, which nobody reads.
-    reason_sql, reason_params = _driver_sql(insert(reasons).inline(), dialect, reason_columns,
+    reason_sql, reason_params = driver_sql(insert(reasons).inline(), dialect, reason_columns,
                                             reasons)
-    move_sql, move_params = _driver_sql(move, dialect)
+    move_sql, move_params = driver_sql(move, dialect)
     dbapi = dialect.dbapi
     return _Statements(
         begin="BEGIN IMMEDIATE" if dialect.name == "sqlite" else None,
@@ -285,31 +299,6 @@ def _compile(dialect) -> _Statements:
         integrity_error=dbapi.IntegrityError,
         driver_error=dbapi.Error,
     )
-
-
-def _driver_sql(statement, dialect, columns: list[str] | None = None, table=None):
-    """(SQL text in the driver's paramstyle, values dict -> driver parameters).
-
-    The values go through the column types' bind processors, as SQLAlchemy itself
-    would send them (SQLite stores dates and times as text in its own format).
-    """
-    compiled = statement.compile(dialect=dialect, column_keys=columns)
-    processors = {}
-    if table is not None:
-        for name in columns or ():
-            processor = table.c[name].type.bind_processor(dialect)
-            if processor is not None:
-                processors[name] = processor
-    names = list(compiled.positiontup) if compiled.positiontup else None  # qmark, format
-
-    def params(values: dict[str, Any]) -> Any:
-        if processors:
-            values = {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
-        if names is not None:
-            return tuple(values[name] for name in names)
-        return values
-
-    return compiled.string, params
 
 
 def _row(entry: Entry, seq: int, document: str, prev_hash: str, digest: str) -> dict[str, Any]:

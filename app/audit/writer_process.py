@@ -179,7 +179,7 @@ def main() -> None:
         except EOFError:
             break
         try:
-            outcomes = write_group(engine, entries)
+            outcomes = write_group(engine, [Entry.from_transport(e) for e in entries])
         except Exception as error:  # noqa: BLE001 - answer it, the worker fails the group
             outcomes = [LogWriteError(type(error).__name__)] * len(entries)
         _send(answers, [_name(outcome) for outcome in outcomes])

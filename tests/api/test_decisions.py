@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.audit.models import Decision, DecisionReason
 
@@ -118,6 +118,20 @@ def test_claim_replacement_on_a_denied_claim_is_denied(body, post):
                                                    "kind": "claim_replacement",
                                                    "claim_decision_id": claim["decision_id"]})
     assert post(replacement).get_json()["outcome"] == "deny"
+
+
+def test_claim_replacement_when_the_log_cannot_be_read_is_a_503(body, post, db_engine):
+    claim = post(body("claim")).get_json()
+    with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_reasons"))
+        connection.execute(text("DROP TABLE decisions"))
+    replacement = body("shipment", shipment={"id": "s-2", "amount": 1,
+                                                   "kind": "claim_replacement",
+                                                   "claim_decision_id": claim["decision_id"]})
+    response = post(replacement)
+    assert response.status_code == 503
+    assert response.mimetype == "application/problem+json"
+    assert "read" in response.get_json()["detail"]
 
 
 def test_batch_answers_in_order_with_problems_in_place(body, post, db_engine):

@@ -1,0 +1,36 @@
+"""Statements run on the driver's own connection, compiled once by SQLAlchemy.
+
+On the decision path SQLAlchemy's per-statement work (building parameters, result
+objects, events) cost more than the statement itself; the log's writer and the claim
+look-up therefore compile their statement once per dialect and run the text on the
+DBAPI connection, with values bound as SQLAlchemy would bind them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def driver_sql(statement, dialect, columns: list[str] | None = None, table=None):
+    """(SQL text in the driver's paramstyle, values dict -> driver parameters).
+
+    The values go through the column types' bind processors, as SQLAlchemy itself
+    would send them (SQLite stores dates and times as text in its own format).
+    """
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    processors = {}
+    if table is not None:
+        for name in columns or ():
+            processor = table.c[name].type.bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+    names = list(compiled.positiontup) if compiled.positiontup else None  # qmark, format
+
+    def params(values: dict[str, Any]) -> Any:
+        if processors:
+            values = {k: (processors[k](v) if k in processors else v) for k, v in values.items()}
+        if names is not None:
+            return tuple(values[name] for name in names)
+        return values
+
+    return compiled.string, params
