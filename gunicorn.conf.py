@@ -19,6 +19,9 @@ graceful_timeout = 20
 # the workers. On one shared socket, the worker that wakes first takes them, and a
 # client's keep-alive pool of 16 connections was seen split 16 to 0: one worker (one
 # GIL) served everything while the other idled, at half the throughput.
+# Only for TCP (see on_starting): on a unix: socket each worker would replace the
+# others' socket file. (With it, a second server started on the same port by mistake
+# shares the traffic instead of failing to start.)
 reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
@@ -35,6 +38,8 @@ if _OWN_METRICS_DIR:
 
 
 def on_starting(server):
+    if any(str(address).startswith("unix:") for address in server.cfg.bind):
+        server.cfg.set("reuse_port", False)
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory, exist_ok=True)

@@ -21,7 +21,9 @@ def driver_sql(statement, dialect, columns: list[str] | None = None, table=None)
     processors = {}
     if table is not None:
         for name in columns or ():
-            processor = table.c[name].type.bind_processor(dialect)
+            # The dialect's own type (SQLite's DATETIME, say), as SQLAlchemy binds it;
+            # the generic type has no processor and would leave the value to the driver.
+            processor = dialect.type_descriptor(table.c[name].type).bind_processor(dialect)
             if processor is not None:
                 processors[name] = processor
     names = list(compiled.positiontup) if compiled.positiontup else None  # qmark, format

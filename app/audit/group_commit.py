@@ -127,6 +127,8 @@ class GroupCommitter:
         try:
             metrics.LOG_GROUP_SIZE.observe(len(group))
             outcomes = self.write([slot.entry for slot in group])
+            if len(outcomes) != len(group):
+                raise ValueError("not one outcome per entry")
         except Exception as error:  # noqa: BLE001 - no waiter may be left hanging
             log.error("log committer failed: %s", type(error).__name__)
             outcomes = [LogWriteError(type(error).__name__)] * len(group)

@@ -37,9 +37,9 @@ log = logging.getLogger(__name__)
 
 _LENGTH = struct.Struct(">I")
 # A child that has not answered a group in this long is taken for hung and killed.
-# Longer than the database's own lock timeout (10 s, app/db.py), so a slow but live
-# write ends with its real outcome rather than this one.
-ANSWER_SECONDS = 30.0
+# Longer than the database's own waits (PostgreSQL's lock timeout 10 s, SQLite's busy
+# timeout 30 s, app/db.py), so a slow but live write ends with its real outcome.
+ANSWER_SECONDS = 60.0
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
@@ -65,13 +65,16 @@ class WriterProcess:
                 child = self._running()
                 _send(child.stdin, [entry.for_transport() for entry in entries])
                 answer = _receive(child.stdout, self.answer_seconds)
-            except (OSError, EOFError, TimeoutError, pickle.PickleError, struct.error) as error:
+                if not isinstance(answer, list) or len(answer) != len(entries):
+                    raise ValueError("an answer that is not this group's")
+            except Exception as error:  # noqa: BLE001 - whatever it was, the pipe is suspect
+                # The child may still be writing this group, or its answer may still be in
+                # the pipe, to be read as the next group's: it is stopped, and the next
+                # group starts a new one. Its entries may be in the log all the same (a
+                # retry with the same request_id is answered as logged); nobody is told so.
                 log.error("log writer process lost: %s", type(error).__name__)
                 self._stop()
                 return [LogWriteError("writer process lost")] * len(entries)
-        if not isinstance(answer, list) or len(answer) != len(entries):
-            self.close()
-            return [LogWriteError("writer process answered out of turn")] * len(entries)
         return [_outcome(name) for name in answer]
 
     def close(self) -> None:
@@ -146,8 +149,13 @@ def _receive(stream: BinaryIO, timeout: float | None = None) -> Any:
 
 def _read_exactly(stream: BinaryIO, size: int, timeout: float | None) -> bytes:
     chunks, left = [], size
+    poller = None
+    if timeout is not None:
+        # poll, not select: a worker with many connections has file numbers over 1024.
+        poller = select.poll()
+        poller.register(stream, select.POLLIN)
     while left:
-        if timeout is not None and not select.select([stream], [], [], timeout)[0]:
+        if poller is not None and not poller.poll(timeout * 1000):
             raise TimeoutError("no answer from the log writer process")
         chunk = stream.read(left)
         if not chunk:

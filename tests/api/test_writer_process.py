@@ -21,7 +21,7 @@ from sqlalchemy import select, text
 from app import create_app
 from app.audit.models import Decision
 from app.audit.writer import Entry, LogWriteError
-from app.audit.writer_process import WriterProcess
+from app.audit.writer_process import ANSWER_SECONDS, WriterProcess
 from tests.api.conftest import make_body
 from tests.chain import assert_one_chain
 from tests.conftest import create_schema
@@ -140,7 +140,7 @@ def test_a_hung_writer_fails_its_group_and_is_replaced(settings, backend, app, m
             os.kill(hung, signal.SIGCONT)  # killed by the parent by now, normally
     assert response.status_code == 503
     assert response.headers["Retry-After"]
-    writer.answer_seconds = 30
+    writer.answer_seconds = ANSWER_SECONDS
     retry = client.post("/v1/decisions", json=make_body("claim", request_id="h-1"),
                         headers=headers)
     assert retry.status_code == 200
@@ -193,3 +193,35 @@ def test_a_schema_without_a_chain_head_continues_from_its_last_record(backend, a
     assert client.post("/v1/decisions", json=make_body("shipment"),
                        headers=headers).status_code == 200
     assert assert_one_chain(db_engine) == 3
+
+
+def test_an_unexpected_error_on_the_pipe_replaces_the_child(app, client, make_key, db_engine,
+                                                            monkeypatch):
+    # Whatever breaks between sending a group and reading its answer, the answer may
+    # still come later: the child is stopped, so no later group reads it as its own.
+    from app.audit import writer_process
+
+    headers = make_key("crm")
+    assert client.post("/v1/decisions", json=make_body("offer"), headers=headers).status_code == 200
+    first = writer_pid(app)
+    real = writer_process._receive
+    calls = {"n": 0}
+
+    def receive_once_broken(stream, timeout=None):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ValueError("filedescriptor out of range")
+        return real(stream, timeout)
+
+    monkeypatch.setattr(writer_process, "_receive", receive_once_broken)
+    broken = client.post("/v1/decisions", json=make_body("claim", request_id="u-1"),
+                         headers=headers)
+    assert broken.status_code == 503
+    again = client.post("/v1/decisions", json=make_body("claim", request_id="u-1"),
+                        headers=headers)
+    assert again.status_code == 200
+    assert writer_pid(app) != first
+    # The first try may have been logged before the child was stopped: then the retry
+    # was answered as that decision, and either way the log holds it once.
+    assert logged_request_ids(db_engine).count("u-1") == 1
+    assert assert_one_chain(db_engine) == 2
