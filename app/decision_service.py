@@ -27,7 +27,7 @@ from app.audit import lookup
 from app.audit.canonical import dumps
 from app.audit.group_commit import GroupCommitter
 from app.audit.masking import MaskingError, Scrubber, mask_request
-from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append_many
+from app.audit.writer import DuplicateRequestId, Entry, LogWriteError
 from app.engine.model import CONTRACT_CONFIDENTIAL
 from app.policy_holder import PolicyHolder, PolicyUnavailable
 from app.problems import Problem
@@ -93,22 +93,25 @@ def decide_batch(ctx: Context, bodies: list[Any], caller: Caller) -> list[dict |
             new[index] = prepared
     if not new:
         return answers
-    try:
-        append_many(ctx.engine, [prepared.entry for prepared in new.values()])
-        for index, prepared in new.items():
-            answers[index] = _done(prepared)
-    except DuplicateRequestId:
-        # A request_id was taken meanwhile, or appears twice in this batch: log the
-        # items one at a time, so each is written or answered as its first decision.
-        for index, prepared in new.items():
-            try:
-                answers[index] = _log_one(ctx, prepared)
-            except Problem as problem:
-                answers[index] = problem
-    except LogWriteError as error:
-        _log_failure(f"write ({error})", len(new))
-        for index in new:
-            answers[index] = _unwritable()
+    # Written like a group of the committer, by the same writer (the worker's writer
+    # process, in the service): one transaction for all; a request_id taken already
+    # (in the log, or earlier in this batch) fails only its own entry, which is then
+    # answered as its first decision or refused with 409.
+    outcomes = ctx.committer.write_now([prepared.entry for prepared in new.values()])
+    failed = 0
+    for (index, prepared), outcome in zip(new.items(), outcomes, strict=True):
+        try:
+            if outcome is None:
+                answers[index] = _done(prepared)
+            elif isinstance(outcome, DuplicateRequestId):
+                answers[index] = _answer_as_logged(ctx, prepared)
+            else:
+                failed += 1
+                answers[index] = _unwritable()
+        except Problem as problem:
+            answers[index] = problem
+    if failed:
+        _log_failure("write", failed)
     return answers
 
 
@@ -118,6 +121,15 @@ def _log_one(ctx: Context, prepared: Prepared) -> dict[str, Any]:
         # Another worker logged the same request_id a moment ago: answer as it did.
         return _replay(prior, prepared.fingerprint, prepared.entry.request_id)
     return _done(prepared)
+
+
+def _answer_as_logged(ctx: Context, prepared: Prepared) -> dict[str, Any]:
+    """The answer for an entry whose request_id is in the log already: the first one's."""
+    prior = _prior(ctx, prepared.entry.request_id)
+    if prior is None:
+        _log_failure("write")
+        raise _unwritable()
+    return _replay(prior, prepared.fingerprint, prepared.entry.request_id)
 
 
 def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:

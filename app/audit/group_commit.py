@@ -123,15 +123,23 @@ class GroupCommitter:
                 slot.fail(LogWriteError("committer stopped"))
             raise
 
-    def _commit(self, group: list[_Slot]) -> None:
+    def write_now(self, entries: list[Entry]) -> list[Outcome]:
+        """Write `entries` as one group in the calling thread (a batch); never raises.
+
+        The outcome of each, in order, as write_group gives them.
+        """
         try:
-            metrics.LOG_GROUP_SIZE.observe(len(group))
-            outcomes = self.write([slot.entry for slot in group])
-            if len(outcomes) != len(group):
+            outcomes = self.write(entries)
+            if len(outcomes) != len(entries):
                 raise ValueError("not one outcome per entry")
-        except Exception as error:  # noqa: BLE001 - no waiter may be left hanging
-            log.error("log committer failed: %s", type(error).__name__)
-            outcomes = [LogWriteError(type(error).__name__)] * len(group)
+            return outcomes
+        except Exception as error:  # noqa: BLE001 - every entry gets an outcome
+            log.error("log write failed: %s", type(error).__name__)
+            return [LogWriteError(type(error).__name__)] * len(entries)
+
+    def _commit(self, group: list[_Slot]) -> None:
+        metrics.LOG_GROUP_SIZE.observe(len(group))
+        outcomes = self.write_now([slot.entry for slot in group])
         for slot, outcome in zip(group, outcomes, strict=True):
             if outcome is None:
                 slot.resolve()

@@ -220,13 +220,14 @@ def test_batch_replays_a_logged_request_id(post, body, db_engine):
 
 
 def test_batch_write_failure_answers_503_in_place(post, body, db_engine, monkeypatch):
-    from app import decision_service
+    from app.audit import group_commit
     from app.audit.writer import LogWriteError
 
     def broken(*_args, **_kwargs):
         raise LogWriteError("OperationalError")
 
-    monkeypatch.setattr(decision_service, "append_many", broken)
+    # A batch is written by the same writer as the committer's groups.
+    monkeypatch.setattr(group_commit, "append_many", broken)
     mixed = post({"requests": [body("claim"), {"action": "nope"}]}, path="/v1/decisions/batch")
     assert mixed.status_code == 200
     assert [a["status"] for a in mixed.get_json()["decisions"]] == [503, 422]

@@ -225,3 +225,17 @@ def test_an_unexpected_error_on_the_pipe_replaces_the_child(app, client, make_ke
     # was answered as that decision, and either way the log holds it once.
     assert logged_request_ids(db_engine).count("u-1") == 1
     assert assert_one_chain(db_engine) == 2
+
+
+def test_a_batch_is_written_by_the_child_in_one_group(app, client, make_key, db_engine):
+    headers = make_key("crm")
+    same = make_body("claim", request_id="b-1")
+    other = make_body("claim", request_id="b-1", client={"id": "c-2"})
+    response = client.post("/v1/decisions/batch", headers=headers,
+                           json={"requests": [same, make_body("offer", request_id="b-2"),
+                                              same, other, {"action": "nope"}]})
+    answers = response.get_json()["decisions"]
+    assert [a.get("status", 200) for a in answers] == [200, 200, 200, 409, 422]
+    assert answers[2] == answers[0]
+    assert logged_request_ids(db_engine) == ["b-1", "b-2"]
+    assert assert_one_chain(db_engine) == 2
