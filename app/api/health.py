@@ -31,6 +31,10 @@ def ready() -> Response:
         current_app.extensions["dealguard.policy"].current()
     except PolicyUnavailable:
         checks["policy"] = "not loaded"
+    writer = current_app.extensions.get("dealguard.writer_process")
+    if writer is not None:
+        # No decision can be given that this worker cannot log.
+        checks["log_writer"] = "ok" if writer.ping() else "not answering"
     if all(value == "ok" for value in checks.values()):
         return json_response({"status": "ok", "checks": checks})
     body = problem_body(503, "Not ready: " + ", ".join(

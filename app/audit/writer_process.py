@@ -77,6 +77,18 @@ class WriterProcess:
                 return [LogWriteError("writer process lost")] * len(entries)
         return [_outcome(name) for name in answer]
 
+    def ping(self, timeout: float = 5.0) -> bool:
+        """True when the child answers an empty group (it is started if it is not)."""
+        with self._lock:
+            try:
+                child = self._running()
+                _send(child.stdin, [])
+                return _receive(child.stdout, timeout) == []
+            except Exception as error:  # noqa: BLE001 - not answering, whatever the cause
+                log.error("log writer process not answering: %s", type(error).__name__)
+                self._stop()
+                return False
+
     def close(self) -> None:
         with self._lock:
             self._stop()

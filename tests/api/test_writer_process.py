@@ -239,3 +239,20 @@ def test_a_batch_is_written_by_the_child_in_one_group(app, client, make_key, db_
     assert answers[2] == answers[0]
     assert logged_request_ids(db_engine) == ["b-1", "b-2"]
     assert assert_one_chain(db_engine) == 2
+
+
+def test_ready_says_whether_the_writer_answers(app, client, monkeypatch):
+    ready = client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.get_json()["checks"]["log_writer"] == "ok"
+
+    def cannot_start(self):
+        raise OSError("no such interpreter")
+
+    writer = app.extensions["dealguard.writer_process"]
+    writer.close()
+    monkeypatch.setattr(WriterProcess, "_running", cannot_start)
+    down = client.get("/health/ready")
+    assert down.status_code == 503
+    assert down.mimetype == "application/problem+json"
+    assert down.get_json()["checks"]["log_writer"] == "not answering"
