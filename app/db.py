@@ -37,12 +37,9 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection) -> None:
-            # The decision log's writer asks for the write lock up front, so two workers
-            # never read the same chain head; every other transaction begins lazily.
-            if connection.get_execution_options().get("dealguard_write_lock"):
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                connection.exec_driver_sql("BEGIN")
+            # A transaction begins lazily. (The decision log's writer takes the write lock
+            # up front with BEGIN IMMEDIATE on the driver's connection: app/audit/writer.py.)
+            connection.exec_driver_sql("BEGIN")
 
         return engine
     engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)

@@ -4,10 +4,11 @@ Each decision must be committed before it is answered, and a commit costs an fsy
 (about a millisecond or more) on the one chain head. Paid per decision, that fsync caps
 a process at a few hundred decisions a second however many threads it has. Here the
 request threads of one process hand their prepared entries to one committer thread,
-which appends everything queued so far with `append_many` (one transaction under the
-chain-head lock, so the chain stays one chain across workers and hosts) and then wakes
-each waiting thread with its own result. Nothing is answered before its transaction
-committed; the durability of a decision is exactly that of a single append.
+which has everything queued so far appended as one transaction under the chain-head
+lock (so the chain stays one chain across workers and hosts), by the worker's writer
+process or by write_group here, and then wakes each waiting thread with its result.
+Nothing is answered before its transaction committed; the durability of a decision is
+exactly that of a single append.
 
 A failed group fails every entry in it (the transaction is all or none), except a
 request_id that is already taken: that entry alone gets DuplicateRequestId, and the
@@ -56,7 +57,7 @@ class _Slot:
 
 
 class GroupCommitter:
-    """append(entry), like writer.append, but concurrent calls share a commit."""
+    """append(entry) logs one entry; calls made at the same moment share a commit."""
 
     def __init__(self, engine: Engine, max_group: int = MAX_GROUP,
                  idle_seconds: float = IDLE_SECONDS,

@@ -95,11 +95,6 @@ class Written:
     document: str
 
 
-def append(engine: Engine, entry: Entry) -> Written:
-    """Write `entry` as the next record; raise LogWriteError or DuplicateRequestId."""
-    return append_many(engine, [entry])[0]
-
-
 def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
     """Write `entries` as the next records, all or none, in one transaction (one fsync).
 
