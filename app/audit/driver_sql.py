@@ -8,7 +8,19 @@ DBAPI connection, with values bound as SQLAlchemy would bind them.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_built: dict[tuple, Any] = {}
+
+
+def once_per_dialect(build: Callable[[Any], T], dialect) -> T:
+    """build(dialect), made once per dialect and driver and kept."""
+    key = (build, dialect.name, dialect.driver)
+    if key not in _built:
+        _built[key] = build(dialect)
+    return _built[key]
 
 
 def driver_sql(statement, dialect, columns: list[str] | None = None, table=None):

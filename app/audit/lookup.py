@@ -9,7 +9,7 @@ from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit.canonical import loads
-from app.audit.driver_sql import driver_sql
+from app.audit.driver_sql import driver_sql, once_per_dialect
 from app.audit.models import Decision
 
 # The fields of a logged document that make up the answer of POST /v1/decisions.
@@ -45,7 +45,7 @@ def claim_lookup(engine: Engine):
     goes to the driver directly (app/audit/driver_sql.py). A failure of the database
     raises ClaimLookupError.
     """
-    sql, params = _claim_statement(engine.dialect)
+    sql, params = once_per_dialect(_claim_statement, engine.dialect)
 
     def lookup(decision_id: str) -> tuple[str, str] | None:
         if not isinstance(decision_id, str) or not decision_id:
@@ -73,14 +73,8 @@ class ClaimLookupError(SQLAlchemyError):
     """The log could not be read for a claim (the caller answers 503)."""
 
 
-_claim_statements: dict[str, tuple[str, Any]] = {}
-
-
 def _claim_statement(dialect) -> tuple[str, Any]:
-    key = f"{dialect.name}+{dialect.driver}"
-    if key not in _claim_statements:
-        statement = select(Decision.client_id, Decision.outcome).where(
-            Decision.decision_id == bindparam("decision_id"),
-            Decision.action == bindparam("action"))
-        _claim_statements[key] = driver_sql(statement, dialect)
-    return _claim_statements[key]
+    statement = select(Decision.client_id, Decision.outcome).where(
+        Decision.decision_id == bindparam("decision_id"),
+        Decision.action == bindparam("action"))
+    return driver_sql(statement, dialect)

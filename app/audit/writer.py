@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.audit.canonical import dumps
 from app.audit.chain import GENESIS, link
-from app.audit.driver_sql import driver_sql
+from app.audit.driver_sql import driver_sql, once_per_dialect
 from app.audit.models import ChainHead, Decision, DecisionReason
 from app.db import log_writers_queue
 
@@ -105,7 +105,7 @@ def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
     """
     if not entries:
         return []
-    sql = _statements(engine.dialect)
+    sql = once_per_dialect(_compile, engine.dialect)
     try:
         # Serialised before the lock is taken; only seq is added under it.
         templates = [_document_template(entry.body, entry.body_text) for entry in entries]
@@ -254,16 +254,6 @@ class _Statements:
     head_params: Any
     integrity_error: type[Exception]
     driver_error: type[Exception]
-
-
-_compiled: dict[str, _Statements] = {}
-
-
-def _statements(dialect) -> _Statements:
-    key = f"{dialect.name}+{dialect.driver}"
-    if key not in _compiled:
-        _compiled[key] = _compile(dialect)
-    return _compiled[key]
 
 
 def _compile(dialect) -> _Statements:

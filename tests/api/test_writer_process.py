@@ -18,13 +18,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
-from app import create_app
 from app.audit.models import Decision
 from app.audit.writer import Entry, LogWriteError
 from app.audit.writer_process import ANSWER_SECONDS, WriterProcess
 from tests.api.conftest import make_body
 from tests.chain import assert_one_chain
-from tests.conftest import create_schema
 
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
 
@@ -35,22 +33,15 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def app(settings, backend):
-    """The conftest app, but writing its log through a writer process."""
-    from app import db as app_db
+def settings(settings, backend):
+    """The conftest settings, but the app writes its log through a writer process."""
+    return replace(settings, log_writer="process")
 
-    engine = app_db.make_engine(settings.database_url)
-    import app.audit.models  # noqa: F401
-    import app.auth  # noqa: F401
 
-    create_schema(engine)
-    engine.dispose()
-    application = create_app(replace(settings, log_writer="process"))
-    application.config["TESTING"] = True
-    create_schema(application.extensions["dealguard.engine"])
-    yield application
-    application.extensions["dealguard.writer_process"].close()
-    application.extensions["dealguard.engine"].dispose()
+@pytest.fixture
+def app(app):
+    yield app
+    app.extensions["dealguard.writer_process"].close()
 
 
 def writer_pid(app) -> int:
