@@ -186,6 +186,8 @@ def _documented_paths(spec: APISpec) -> None:
     from app.api import activities, log, stats
 
     for module in (activities, stats, log):
+        for name, parameter in getattr(module, "OPENAPI_PARAMETERS", {}).items():
+            spec.components.parameter(name, parameter["in"], parameter)
         for path, operations in module.openapi_paths().items():
             spec.path(path, operations=operations)
 
@@ -195,7 +197,7 @@ def _service_paths(spec: APISpec) -> None:
     spec.path("/health/live", operations={"get": {"summary": "The process answers",
                                                    "responses": plain}})
     spec.path("/health/ready", operations={"get": {
-        "summary": "Database reachable and a policy loaded", "responses": {**plain,
-                                                                         **_errors(503)}}})
+        "summary": "Database reachable, a policy loaded, the log writer answering",
+        "responses": {**plain, **_errors(503)}}})
     spec.path("/metrics", operations={"get": {"summary": "Prometheus metrics",
                                                "responses": plain}})

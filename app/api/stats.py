@@ -46,13 +46,9 @@ def get_stats() -> Response:
       tags: [statistics]
       security: [{bearer: []}]
       parameters:
-        - {name: period, in: query, schema: {type: string, enum: [day, week, month, quarter],
-           default: week}, description: "Calendar period; a week is the ISO week, Monday first."}
-        - {name: at, in: query, schema: {type: string, format: date},
-           description: "A date inside the (last) period; default today in the configured zone."}
-        - {name: manager_id, in: query, schema: {type: string},
-           description: "One manager: activities by manager_id, decisions by actor.id;
-             default all. A manager key gets its own and may not ask for another (403)."}
+        - StatsPeriod
+        - StatsAt
+        - StatsManager
       responses:
         "200": {description: "{period, current, previous, manager_id, metrics}"}
         "401": {description: "No key, an unknown or revoked key."}
@@ -79,16 +75,11 @@ def get_series() -> Response:
       tags: [statistics]
       security: [{bearer: []}]
       parameters:
-        - {name: period, in: query, schema: {type: string, enum: [day, week, month, quarter],
-           default: week}, description: "Calendar period; a week is the ISO week, Monday first."}
-        - {name: at, in: query, schema: {type: string, format: date},
-           description: "A date inside the (last) period; default today in the configured zone."}
-        - {name: manager_id, in: query, schema: {type: string},
-           description: "One manager: activities by manager_id, decisions by actor.id;
-             default all. A manager key gets its own and may not ask for another (403)."}
-        - {name: metric, in: query, required: true, schema: {type: string},
-           description: "One of the metrics of /v1/stats, e.g. deals_amount."}
-        - {name: count, in: query, schema: {type: integer, minimum: 1, maximum: 104, default: 12}}
+        - StatsPeriod
+        - StatsAt
+        - StatsManager
+        - StatsMetric
+        - StatsCount
       responses:
         "200": {description: "{metric, period, manager_id, points}"}
         "401": {description: "No key, an unknown or revoked key."}
@@ -111,16 +102,11 @@ def get_chart() -> Response:
       tags: [statistics]
       security: [{bearer: []}]
       parameters:
-        - {name: period, in: query, schema: {type: string, enum: [day, week, month, quarter],
-           default: week}, description: "Calendar period; a week is the ISO week, Monday first."}
-        - {name: at, in: query, schema: {type: string, format: date},
-           description: "A date inside the (last) period; default today in the configured zone."}
-        - {name: manager_id, in: query, schema: {type: string},
-           description: "One manager: activities by manager_id, decisions by actor.id;
-             default all. A manager key gets its own and may not ask for another (403)."}
-        - {name: metric, in: query, required: true, schema: {type: string},
-           description: "One of the metrics of /v1/stats, e.g. deals_amount."}
-        - {name: count, in: query, schema: {type: integer, minimum: 1, maximum: 104, default: 12}}
+        - StatsPeriod
+        - StatsAt
+        - StatsManager
+        - StatsMetric
+        - StatsCount
       responses:
         "200":
           description: The chart.
@@ -136,6 +122,26 @@ def get_chart() -> Response:
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# The query parameters the three endpoints share, as OpenAPI components.
+OPENAPI_PARAMETERS = {
+    "StatsPeriod": {"name": "period", "in": "query", "schema": {
+        "type": "string", "enum": ["day", "week", "month", "quarter"], "default": "week"},
+        "description": "Calendar period; a week is the ISO week, Monday first."},
+    "StatsAt": {"name": "at", "in": "query", "schema": {"type": "string", "format": "date"},
+                "description": "A date inside the (last) period; default today in the "
+                               "configured zone."},
+    "StatsManager": {"name": "manager_id", "in": "query", "schema": {"type": "string"},
+                     "description": "One manager: activities by manager_id, decisions by "
+                                    "actor.id; default all. A manager key gets its own and "
+                                    "may not ask for another (403)."},
+    "StatsMetric": {"name": "metric", "in": "query", "required": True,
+                    "schema": {"type": "string"},
+                    "description": "One of the metrics of /v1/stats, e.g. deals_amount."},
+    "StatsCount": {"name": "count", "in": "query", "schema": {
+        "type": "integer", "minimum": 1, "maximum": 104, "default": 12}},
+}
 
 
 def openapi_paths() -> dict[str, dict]:

@@ -9,6 +9,8 @@ from app.api import activities, stats
 
 def test_docstrings_are_openapi_operations() -> None:
     spec = APISpec(title="t", version="1", openapi_version="3.0.3")
+    for name, parameter in stats.OPENAPI_PARAMETERS.items():
+        spec.components.parameter(name, parameter["in"], parameter)
     paths = {**activities.openapi_paths(), **stats.openapi_paths()}
     for path, operations in paths.items():
         spec.path(path, operations=operations)
@@ -20,6 +22,8 @@ def test_docstrings_are_openapi_operations() -> None:
         for operation in operations.values():
             assert operation["summary"] and operation["description"]
             assert {"200", "401", "403", "422"} <= set(operation["responses"]), path
-    names = {p["name"] for p in document["/v1/stats/series"]["get"]["parameters"]}
+    shared = spec.to_dict()["components"]["parameters"]
+    names = {shared[p["$ref"].rsplit("/", 1)[-1]]["name"]
+             for p in document["/v1/stats/series"]["get"]["parameters"]}
     assert names == {"metric", "period", "count", "at", "manager_id"}
     assert "end` inclusive" in document["/v1/stats"]["get"]["description"]
