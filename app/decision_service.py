@@ -116,10 +116,14 @@ def decide_batch(ctx: Context, bodies: list[Any], caller: Caller) -> list[dict |
 
 
 def _log_one(ctx: Context, prepared: Prepared) -> dict[str, Any]:
-    prior = _append(ctx, prepared.entry)
-    if prior is not None:
-        # Another worker logged the same request_id a moment ago: answer as it did.
-        return _replay(prior, prepared.fingerprint, prepared.entry.request_id)
+    try:
+        ctx.committer.append(prepared.entry)
+    except DuplicateRequestId:
+        # Logged a moment ago (a retry, or another worker): answer as it was answered.
+        return _answer_as_logged(ctx, prepared)
+    except LogWriteError as error:
+        _log_failure(f"write ({error})")
+        raise _unwritable() from None
     return _done(prepared)
 
 
@@ -204,21 +208,6 @@ def _evaluate(ctx: Context, body: dict) -> tuple[Any, Any]:
         raise Problem(503, "The decision log cannot be read; try again.",
                       headers=RETRY_AFTER) from None
     return policy, evaluation
-
-
-def _append(ctx: Context, entry: Entry) -> lookup.Prior | None:
-    """Log `entry`; None when written, the prior record when its request_id won a race."""
-    try:
-        ctx.committer.append(entry)
-        return None
-    except DuplicateRequestId:
-        prior = _prior(ctx, entry.request_id)
-        if prior is not None:
-            return prior
-        _log_failure("write")
-    except LogWriteError as error:
-        _log_failure(f"write ({error})")
-    raise _unwritable()
 
 
 def _check_actor(body: dict, caller: Caller) -> None:
