@@ -36,7 +36,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     if writer is not None:
         app.extensions["dealguard.writer_process"] = writer
     app.extensions["dealguard.committer"] = GroupCommitter(
-        db_engine(app), write=writer.write if writer is not None else None)
+        db_engine(app), write=writer.write if writer is not None else None,
+        gather_seconds=settings.log_gather_ms / 1000)
     register_error_handlers(app)
     # No view uses Flask's session; the default one would still build a signing
     # serializer and look for a cookie on every request.

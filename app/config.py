@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DEVELOPMENT_SECRET = "dealguard-development-secret-not-for-production"
 SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
 LOG_WRITERS = ("process", "thread")
+# A decision waits at most this long for others to share its commit.
+MAX_GATHER_MS = 100.0
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,9 @@ class Settings:
     # "process": each worker writes the log through a child process of its own (see
     # app/audit/writer_process.py); "thread": in the worker itself (tests, one-off use).
     log_writer: str = "process"
+    # How long a log group may wait for decisions still on their way (group_commit.py);
+    # 0 writes every group as soon as the committer is free.
+    log_gather_ms: float = 5.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -53,6 +58,14 @@ class Settings:
         log_writer = env.get("DEALGUARD_LOG_WRITER", cls.log_writer).lower()
         if log_writer not in LOG_WRITERS:
             raise RuntimeError("DEALGUARD_LOG_WRITER must be one of " + ", ".join(LOG_WRITERS))
+        gather = env.get("DEALGUARD_LOG_GATHER_MS", str(cls.log_gather_ms))
+        try:
+            log_gather_ms = float(gather)
+        except ValueError:
+            log_gather_ms = -1.0
+        if not 0 <= log_gather_ms <= MAX_GATHER_MS:
+            raise RuntimeError("DEALGUARD_LOG_GATHER_MS must be a number of milliseconds "
+                               f"from 0 to {MAX_GATHER_MS:g}")
         return cls(
             database_url=env.get("DEALGUARD_DATABASE_URL", cls.database_url),
             policy_path=env.get("DEALGUARD_POLICY", cls.policy_path),
@@ -62,4 +75,5 @@ class Settings:
             environment=environment,
             sqlite_synchronous=synchronous,
             log_writer=log_writer,
+            log_gather_ms=log_gather_ms,
         )
