@@ -169,6 +169,15 @@ def test_deeply_nested_json_is_refused(client, crm, depth):
     assert_problem(raw_post(client, crm, data), 422)
 
 
+@pytest.mark.parametrize(("depth", "too_deep"), [(15, False), (16, True)])
+def test_nesting_is_refused_from_one_level_over_the_limit(client, crm, depth, too_deep):
+    # The body object is level 1, so `depth` lists inside it make depth + 1 levels; the
+    # limit is MAX_DEPTH = 16 levels (app/api/body.py).
+    data = '{"action":"claim","x":' + "[" * depth + "]" * depth + "}"
+    problem = assert_problem(raw_post(client, crm, data), 422)
+    assert ("nested too deeply" in problem["detail"]) is too_deep
+
+
 def test_huge_integer_is_a_422_not_a_crash(client, crm):
     data = ('{"action":"claim","actor":{"id":"m-1","role":"manager"},"client":{"id":"c"},'
             '"order":{"id":"o","currency":"RUB","total":1%s},'
