@@ -107,7 +107,7 @@ def find_key(session: Session, presented: str) -> ApiKey | None:
 
 def valid_key(presented: str) -> KeyInfo | None:
     """The key of this request, from the process's short-lived memory or the database."""
-    slot = (str(db.engine().url), hash_key(presented))
+    slot = (db.database_name(), hash_key(presented))
     now = time.monotonic()
     remembered = _valid_keys.get(slot)
     if remembered is not None and remembered[0] > now:

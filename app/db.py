@@ -103,6 +103,8 @@ def _ensure_sqlite_dir(url: str) -> None:
 def init_app(app: Flask, url: str, sqlite_synchronous: str = "FULL") -> None:
     engine = make_engine(url, sqlite_synchronous)
     app.extensions["dealguard.engine"] = engine
+    # Rendering the URL costs microseconds; every request names its database (app.auth).
+    app.extensions["dealguard.database"] = str(engine.url)
     app.extensions["dealguard.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
 
     @app.teardown_appcontext
@@ -121,3 +123,8 @@ def session() -> Session:
 
 def engine() -> Engine:
     return current_app.extensions["dealguard.engine"]
+
+
+def database_name() -> str:
+    """The current app's database URL, its password hidden: a key for per-database caches."""
+    return current_app.extensions["dealguard.database"]

@@ -20,14 +20,19 @@ MAX_BATCH = 100
 
 
 def _context() -> Context:
-    settings = current_app.config["SETTINGS"]
-    return Context(
-        engine=db.engine(),
-        holder=current_app.extensions["dealguard.policy"],
-        secret=settings.secret_key,
-        timezone=settings.timezone,
-        committer=current_app.extensions["dealguard.committer"],
-    )
+    # The same for every request of an app: made once (it is immutable).
+    extensions = current_app.extensions
+    context = extensions.get("dealguard.decision_context")
+    if context is None:
+        settings = current_app.config["SETTINGS"]
+        context = extensions["dealguard.decision_context"] = Context(
+            engine=db.engine(),
+            holder=extensions["dealguard.policy"],
+            secret=settings.secret_key,
+            timezone=settings.timezone,
+            committer=extensions["dealguard.committer"],
+        )
+    return context
 
 
 def _caller() -> Caller:
@@ -40,9 +45,10 @@ def _caller() -> Caller:
 def create_decision() -> Response:
     # Counted from here to the answer: the log's group waits a moment for the decisions
     # under way, so that they share a commit (app/audit/group_commit.py).
-    with current_app.extensions["dealguard.committer"].in_flight():
+    context = _context()
+    with context.committer.in_flight():
         body = object_body()
-        answer = decide(_context(), body, _caller())
+        answer = decide(context, body, _caller())
     return json_response(answer)
 
 
