@@ -247,7 +247,12 @@ def rss_run(args: argparse.Namespace, script: Path, work: Path) -> None:
         try:
             done, run = 0, 0
             workers = server.workers()
-            # Each worker's log writer process (app/audit/writer_process.py) is its child.
+            # Each worker's log writer process (app/audit/writer_process.py) is its child,
+            # started when gunicorn boots the worker: wait until every worker has one.
+            for _ in range(100):
+                if all(_children(pid) for pid in workers):
+                    break
+                time.sleep(0.1)
             writers = [child for pid in workers for child in _children(pid)]
             pids = workers + writers
             print(f"{'decisions':>10}  " + "  ".join(

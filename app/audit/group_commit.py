@@ -48,8 +48,8 @@ MAX_GROUP = 128
 # A committer with nothing to do ends; the next decision starts a new one. So an app
 # that is created and dropped (tests, the CLI) leaves no thread behind for long.
 IDLE_SECONDS = 10.0
-# How long a group may wait for decisions still coming. Longer waits made no larger
-# groups under the benchmark's load (bench/http.py), only slower answers.
+# How long a group may wait for the decision requests under way. Longer waits made no
+# larger groups under the benchmark's load (bench/http.py), only slower answers.
 GATHER_SECONDS = 0.005
 
 
@@ -213,15 +213,7 @@ Outcome = Exception | None  # None: written; else LogWriteError or DuplicateRequ
 def write_group(engine: Engine, entries: list[Entry]) -> list[Outcome]:
     """Write `entries` in one transaction if possible; the outcome of each, in order.
 
-    Groups form by themselves only while the committer is busy: measured under load they
-held two or three decisions, and the per-transaction cost (lock, fsync, the hand-off to
-the writer process) was paid that often. So, like PostgreSQL's commit_delay, the
-committer waits a little, up to `gather_seconds`, while other decision requests of this
-process are under way (`in_flight()`, from the start of a request to its answer): a few
-milliseconds of waiting cost no CPU, and the larger groups save it. A decision with no
-other request under way is written at once.
-
-A failed group fails every entry in it (the transaction is all or none), except a
+    A failed group fails every entry in it (the transaction is all or none), except a
     request_id that is already taken: that entry alone gets DuplicateRequestId and the
     others are written without it. Every outcome is final when this returns: a
     duplicate's caller reads the first decision back, which is committed by then.
