@@ -8,8 +8,9 @@ Every server runs `gunicorn -c gunicorn.conf.py -w 2` (the worker class and thre
 gunicorn.conf.py, the same for the trivial endpoint), in turn, and wrk POSTs a mixed
 stream: 2,000 requests of `bench.requests.generate` (all five actions, on and beside every
 threshold), each sent with a request_id that is new for every call, so every call is a
-new, logged decision. Output: requests/s, p50, p99, non-2xx and socket errors, and
-the ratio to the trivial endpoint. PostgreSQL: DEALGUARD_BENCH_POSTGRES_URL (default
+new, logged decision. Output: requests/s, p50, p99, non-2xx and socket errors, the
+ratio to the trivial endpoint, and the CPU time per request of the gunicorn workers and
+of their log writer processes during the measured run. PostgreSQL: DEALGUARD_BENCH_POSTGRES_URL (default
 the local test server), in a fresh schema that is dropped afterwards.
 """
 
@@ -66,6 +67,11 @@ class Result:
     p99: str
     non2xx: int
     socket_errors: str
+    requests: int = 0
+    # CPU time of the gunicorn workers and of their children (the log writer processes)
+    # during the measured run, per request: where a request's cost goes.
+    worker_cpu_ms: float = 0.0
+    writer_cpu_ms: float = 0.0
 
 
 def write_lua(path: Path) -> None:
@@ -155,7 +161,17 @@ def wrk(label: str, script: Path, seconds: int, connections: int, port: int,
 
     return Result(label, float(find(r"Requests/sec:\s+([\d.]+)")), find(r"^\s+50%\s+(\S+)"),
                   find(r"^\s+99%\s+(\S+)"), int(find(r"Non-2xx or 3xx responses:\s+(\d+)")),
-                  find(r"Socket errors:\s+(.*)$", "none"))
+                  find(r"Socket errors:\s+(.*)$", "none"),
+                  requests=int(find(r"(\d+) requests in")))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def dealguard_env(url: str, args: argparse.Namespace) -> dict[str, str]:
@@ -192,21 +208,31 @@ class Postgres:
         self.admin.dispose()
 
 
-def measure(label: str, script: Path, args: argparse.Namespace, env: dict[str, str]) -> Result:
+def measure(label: str, script: Path, args: argparse.Namespace, env: dict[str, str],
+            server: Server) -> Result:
     """wrk for --warmup seconds (not counted: first connections, imports, caches), then
-    for --seconds, the run that is reported."""
+    for --seconds, the run that is reported, with the server's CPU time during it."""
     if args.warmup:
         # Its own request_ids: the run that counts must not replay the warm-up's.
         warm = dict(env, BENCH_TAG=env.get("BENCH_TAG", "r") + "-warm")
         wrk("warm-up", script, args.warmup, args.connections, args.port, warm)
-    return wrk(label, script, args.seconds, args.connections, args.port, env)
+    workers = server.workers()
+    writers = [child for pid in workers for child in _children(pid)]
+    before = [cpu_seconds(pid) for pid in workers + writers]
+    result = wrk(label, script, args.seconds, args.connections, args.port, env)
+    spent = [cpu_seconds(pid) - start for pid, start in zip(workers + writers, before,
+                                                            strict=True)]
+    if result.requests:
+        result.worker_cpu_ms = 1000 * sum(spent[:len(workers)]) / result.requests
+        result.writer_cpu_ms = 1000 * sum(spent[len(workers):]) / result.requests
+    return result
 
 
 def run_dealguard(label: str, url: str, script: Path, args: argparse.Namespace) -> Result:
     env = dealguard_env(url, args)
     server = Server("wsgi:app", env, args)
     try:
-        return measure(label, script, args, env)
+        return measure(label, script, args, env, server)
     finally:
         server.stop()
 
@@ -219,7 +245,7 @@ def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
         env = dict(os.environ, GUNICORN_ACCESSLOG="/dev/null")
         server = Server("bench.http_trivial:app", env, args)
         try:
-            results.append(measure("trivial Flask JSON endpoint", script, args, env))
+            results.append(measure("trivial Flask JSON endpoint", script, args, env, server))
         finally:
             server.stop()
     if "sqlite" in only:
@@ -237,6 +263,10 @@ def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
         ratio = f"{100 * r.rps / base:5.1f} %" if base else ""
         print(f"{r.label:42} {r.rps:9.0f} req/s  p50 {r.p50:>8}  p99 {r.p99:>8}  "
               f"non-2xx {r.non2xx}  socket errors {r.socket_errors}  {ratio}")
+    print("CPU per request (ms) during the measured run, from /proc/<pid>/stat:")
+    for r in results:
+        print(f"{r.label:42} workers {r.worker_cpu_ms:6.3f}  log writer processes "
+              f"{r.writer_cpu_ms:6.3f}  together {r.worker_cpu_ms + r.writer_cpu_ms:6.3f}")
 
 
 def rss_run(args: argparse.Namespace, script: Path, work: Path) -> None:
