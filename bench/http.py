@@ -10,8 +10,9 @@ stream: 2,000 requests of `bench.requests.generate` (all five actions, on and be
 threshold), each sent with a request_id that is new for every call, so every call is a
 new, logged decision. Output: requests/s, p50, p99, non-2xx and socket errors, the
 ratio to the trivial endpoint, and the CPU time per request of the gunicorn workers and
-of their log writer processes during the measured run. PostgreSQL: DEALGUARD_BENCH_POSTGRES_URL (default
-the local test server), in a fresh schema that is dropped afterwards.
+of their log writer processes during the measured run. PostgreSQL:
+DEALGUARD_BENCH_POSTGRES_URL (default the local test server), in a fresh schema that is
+dropped afterwards.
 """
 
 from __future__ import annotations
