@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,3 +37,12 @@ def post(client, crm):
         return client.post(path, json=payload, headers=headers or crm)
 
     return send
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    # A bound against a hang, not a timing assertion: the condition comes true on any machine.
+    deadline = time.monotonic() + 60
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}")
+        time.sleep(0.005)

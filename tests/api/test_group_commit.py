@@ -8,8 +8,6 @@ the speed of the machine: no test here depends on timing.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -18,7 +16,7 @@ from app.audit import group_commit
 from app.audit.canonical import loads
 from app.audit.chain import GENESIS, link
 from app.audit.models import Decision
-from tests.api.conftest import make_body
+from tests.api.conftest import make_body, wait_until
 
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
 
@@ -42,15 +40,6 @@ def verified_chain(engine) -> list[Decision]:
         assert row.hash == link(row.prev_hash, row.document)
         previous = row.hash
     return rows
-
-
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    # A bound against a hang, not a timing assertion: the condition comes true on any machine.
-    deadline = time.monotonic() + 60
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        time.sleep(0.005)
 
 
 def write_failures(client) -> float:

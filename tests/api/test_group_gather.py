@@ -8,7 +8,6 @@ which group, never about how long anything took.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -17,7 +16,7 @@ import pytest
 from app.audit.group_commit import GroupCommitter
 from app.audit.writer import Entry
 from app.config import Settings
-from tests.api.conftest import make_body
+from tests.api.conftest import make_body, wait_until
 
 MINUTE = 60.0
 
@@ -46,13 +45,14 @@ def committer(recorder: Recorder) -> GroupCommitter:
     return GroupCommitter(engine=None, write=recorder, gather_seconds=MINUTE)
 
 
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    # A bound against a hang, not a timing assertion: the condition comes true on any machine.
-    deadline = time.monotonic() + 30
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        time.sleep(0.005)
+def decision(log: GroupCommitter, name: str) -> Callable[[], None]:
+    """A request that decides: counted while under way, then appends its entry."""
+
+    def run() -> None:
+        with log.in_flight():
+            log.append(entry(name))
+
+    return run
 
 
 def in_thread(target: Callable[[], None]) -> threading.Thread:
@@ -71,10 +71,6 @@ def test_a_group_waits_for_a_request_under_way_and_takes_it_along():
     log = committer(recorder)
     second_may_append = threading.Event()
 
-    def first() -> None:
-        with log.in_flight():
-            log.append(entry("a"))
-
     def second() -> None:
         with log.in_flight():
             second_may_append.wait(30)
@@ -82,7 +78,7 @@ def test_a_group_waits_for_a_request_under_way_and_takes_it_along():
 
     b = in_thread(second)
     wait_until(lambda: log.under_way == 1, "the second request is under way")
-    a = in_thread(first)
+    a = in_thread(decision(log, "a"))
     wait_until(lambda: log.waiting == 1, "the first entry is queued")
     assert recorder.groups == []  # held for the request still under way
     second_may_append.set()
@@ -95,11 +91,7 @@ def test_a_lone_request_is_written_without_waiting():
     recorder = Recorder()
     log = committer(recorder)
 
-    def only() -> None:
-        with log.in_flight():
-            log.append(entry("a"))
-
-    assert finished(in_thread(only))
+    assert finished(in_thread(decision(log, "a")))
     assert recorder.groups == [["a"]]
 
 
@@ -112,13 +104,9 @@ def test_a_request_that_ends_without_a_decision_releases_the_group():
         with log.in_flight():
             refuse.wait(30)  # then leaves without appending, as a 422 does
 
-    def decided() -> None:
-        with log.in_flight():
-            log.append(entry("a"))
-
     r = in_thread(refused)
     wait_until(lambda: log.under_way == 1, "the refused request is under way")
-    d = in_thread(decided)
+    d = in_thread(decision(log, "a"))
     wait_until(lambda: log.waiting == 1, "the decision is queued")
     refuse.set()
     assert finished(d) and finished(r)
