@@ -27,8 +27,9 @@ class Settings:
     # "process": each worker writes the log through a child process of its own (see
     # app/audit/writer_process.py); "thread": in the worker itself (tests, one-off use).
     log_writer: str = "process"
-    # How long a log group may wait for decisions still on their way (group_commit.py);
-    # 0 writes every group as soon as the committer is free.
+    # How long a log group may wait for the decision requests under way (group_commit.py);
+    # 0 writes every group as soon as the committer is free. Longer waits made no larger
+    # groups under the benchmark's load (bench/http.py), only slower answers.
     log_gather_ms: float = 5.0
     extra: dict = field(default_factory=dict)
 

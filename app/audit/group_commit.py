@@ -48,9 +48,6 @@ MAX_GROUP = 128
 # A committer with nothing to do ends; the next decision starts a new one. So an app
 # that is created and dropped (tests, the CLI) leaves no thread behind for long.
 IDLE_SECONDS = 10.0
-# How long a group may wait for the decision requests under way. Longer waits made no
-# larger groups under the benchmark's load (bench/http.py), only slower answers.
-GATHER_SECONDS = 0.005
 
 
 @dataclass(eq=False)
@@ -75,13 +72,14 @@ class GroupCommitter:
     def __init__(self, engine: Engine, max_group: int = MAX_GROUP,
                  idle_seconds: float = IDLE_SECONDS,
                  write: Callable[[list[Entry]], list[Outcome]] | None = None,
-                 gather_seconds: float = GATHER_SECONDS) -> None:
+                 gather_seconds: float = 0.0) -> None:
         self.engine = engine
         # Where a group goes: by default this process writes it (write_group); the
         # service hands it to a writer process instead (app/audit/writer_process.py).
         self.write = write or (lambda entries: write_group(engine, entries))
         self.max_group = max_group
         self.idle_seconds = idle_seconds
+        # The service passes Settings.log_gather_ms; 0 never waits for requests under way.
         self.gather_seconds = gather_seconds
         self._reset()
 

@@ -90,7 +90,6 @@ def test_a_group_waits_for_a_request_under_way_and_takes_it_along():
 def test_a_lone_request_is_written_without_waiting():
     recorder = Recorder()
     log = committer(recorder)
-
     assert finished(in_thread(decision(log, "a")))
     assert recorder.groups == [["a"]]
 
