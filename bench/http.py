@@ -1,16 +1,19 @@
 """POST /v1/decisions under gunicorn beside a trivial Flask JSON endpoint, measured with wrk.
 
     python -m bench.http [--seconds 20] [--warmup 3] [--connections 16] [--workers 2] [--threads N]
-                         [--sqlite-synchronous FULL|NORMAL] [--only trivial,sqlite,postgres]
+                         [--sqlite-synchronous FULL|NORMAL]
+                         [--only trivial,ceiling,sqlite,postgres]
     python -m bench.http --rss 200000 [--db sqlite|postgres]   # worker RSS over a long run
 
 Every server runs `gunicorn -c gunicorn.conf.py -w 2` (the worker class and threads of
 gunicorn.conf.py, the same for the trivial endpoint), in turn, and wrk POSTs a mixed
 stream: 2,000 requests of `bench.requests.generate` (all five actions, on and beside every
 threshold), each sent with a request_id that is new for every call, so every call is a
-new, logged decision. Output: requests/s, p50, p99, non-2xx and socket errors, the
-ratio to the trivial endpoint, and the CPU time per request of the gunicorn workers and
-of their log writer processes during the measured run. PostgreSQL:
+new, logged decision. `ceiling` is the same service with its log write skipped
+(bench/http_ceiling.py, never to be served): the share of the trivial endpoint that the
+decision leaves before any log is written. Output: requests/s, p50, p99, non-2xx and
+socket errors, the ratio to the trivial endpoint, and the CPU time per request of the
+gunicorn workers and of their log writer processes during the measured run. PostgreSQL:
 DEALGUARD_BENCH_POSTGRES_URL (default the local test server), in a fresh schema that is
 dropped afterwards.
 """
@@ -229,9 +232,10 @@ def measure(label: str, script: Path, args: argparse.Namespace, env: dict[str, s
     return result
 
 
-def run_dealguard(label: str, url: str, script: Path, args: argparse.Namespace) -> Result:
+def run_dealguard(label: str, url: str, script: Path, args: argparse.Namespace,
+                  app: str = "wsgi:app") -> Result:
     env = dealguard_env(url, args)
-    server = Server("wsgi:app", env, args)
+    server = Server(app, env, args)
     try:
         return measure(label, script, args, env, server)
     finally:
@@ -249,6 +253,12 @@ def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
             results.append(measure("trivial Flask JSON endpoint", script, args, env, server))
         finally:
             server.stop()
+    if "ceiling" in only:
+        # The same service with the log write skipped (bench/http_ceiling.py): no log
+        # design can bring the decisions above this share of the trivial endpoint.
+        results.append(run_dealguard("POST /v1/decisions, log write skipped",
+                                     f"sqlite:///{work / 'ceiling.db'}", script, args,
+                                     app="bench.http_ceiling:app"))
     if "sqlite" in only:
         results.append(run_dealguard(f"POST /v1/decisions, SQLite ({args.sqlite_synchronous})",
                                      f"sqlite:///{work / 'bench.db'}", script, args))
@@ -326,7 +336,7 @@ def main() -> None:
                         help="gunicorn --threads (default: gunicorn.conf.py's)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8765")))
     parser.add_argument("--sqlite-synchronous", default="FULL", choices=("FULL", "NORMAL"))
-    parser.add_argument("--only", default="trivial,sqlite,postgres")
+    parser.add_argument("--only", default="trivial,ceiling,sqlite,postgres")
     parser.add_argument("--rss", type=int, default=0, help="decisions of a long RSS run")
     parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgres"))
     args = parser.parse_args()
