@@ -140,6 +140,10 @@ class Server:
     def workers(self) -> list[int]:
         return _children(self.process.pid)
 
+    def writers(self) -> list[int]:
+        """The workers' children: their log writer processes (app/audit/writer_process.py)."""
+        return [child for pid in self.workers() for child in _children(pid)]
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -220,8 +224,7 @@ def measure(label: str, script: Path, args: argparse.Namespace, env: dict[str, s
         # Its own request_ids: the run that counts must not replay the warm-up's.
         warm = dict(env, BENCH_TAG=env.get("BENCH_TAG", "r") + "-warm")
         wrk("warm-up", script, args.warmup, args.connections, args.port, warm)
-    workers = server.workers()
-    writers = [child for pid in workers for child in _children(pid)]
+    workers, writers = server.workers(), server.writers()
     before = [cpu_seconds(pid) for pid in workers + writers]
     result = wrk(label, script, args.seconds, args.connections, args.port, env)
     spent = [cpu_seconds(pid) - start for pid, start in zip(workers + writers, before,
@@ -294,7 +297,7 @@ def rss_run(args: argparse.Namespace, script: Path, work: Path) -> None:
                 if all(_children(pid) for pid in workers):
                     break
                 time.sleep(0.1)
-            writers = [child for pid in workers for child in _children(pid)]
+            writers = server.writers()
             pids = workers + writers
             print(f"{'decisions':>10}  " + "  ".join(
                 [f"RSS w{i} MB" for i in range(len(workers))]
