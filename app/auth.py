@@ -1,7 +1,13 @@
-"""API keys and the role table of CONTRACT §6.
+"""API keys, the people behind them, and the role table of CONTRACT §6.
 
 A key is shown once when it is made and stored only as its SHA-256 digest: the
 key itself is 32 random bytes, so a plain digest cannot be reversed by guessing.
+
+A key belongs to a system (`crm`), an office (`compliance`, `admin`) or a person
+(`manager`, `approver`). A person's key carries the person's id and job role,
+fixed when it is made: whatever it asks, it asks as that person (see
+`app.decision_service`), so a manager cannot name a higher role or another
+person, nor assert an approval nobody gave.
 """
 
 from __future__ import annotations
@@ -21,7 +27,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from app import db
 from app.problems import Problem
 
-ROLES = ("crm", "manager", "compliance", "admin")
+ROLES = ("crm", "manager", "approver", "compliance", "admin")
+# Keys that belong to one person: they ask only as that person.
+PERSON_ROLES = ("manager", "approver")
+# The job roles of an approver key: the roles that approve (CONTRACT §2).
+APPROVER_JOBS = ("head_of_sales", "commercial_director", "cfo", "compliance_officer")
 KEY_PREFIX = "dg_"
 # A valid key is remembered this long by each process, so a decision does not pay a key
 # query; a key revoked by the command line is therefore refused by every worker within
@@ -36,7 +46,9 @@ class ApiKey(db.Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(128), unique=True)
     role: Mapped[str] = mapped_column(String(32))
-    manager_id: Mapped[str | None] = mapped_column(String(128))
+    # A person's key (manager, approver): who the person is and their job role.
+    person_id: Mapped[str | None] = mapped_column(String(128))
+    job_role: Mapped[str | None] = mapped_column(String(32))
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -48,7 +60,12 @@ class KeyInfo:
 
     name: str
     role: str
-    manager_id: str | None
+    person_id: str | None = None  # set for a person's key (manager, approver)
+    job_role: str | None = None  # "manager", or an approver's job role
+
+    @property
+    def is_person(self) -> bool:
+        return self.role in PERSON_ROLES
 
 
 # (database URL, key digest) -> (valid until, key). Unknown and revoked keys are never
@@ -65,12 +82,15 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def create_key(session: Session, role: str, name: str, manager_id: str | None = None) -> str:
-    """Store a new key and return it; the caller shows it once."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
-    if role == "manager" and not manager_id:
-        raise ValueError("a manager key needs --manager-id")
+def create_key(session: Session, role: str, name: str, person_id: str | None = None,
+               job_role: str | None = None) -> str:
+    """Store a new key and return it; the caller shows it once.
+
+    A manager key needs `person_id` (its manager id; its job role is "manager"); an
+    approver key needs `person_id` and one of APPROVER_JOBS as `job_role`; other keys
+    take neither.
+    """
+    job_role = _job_role(role, person_id, job_role)
     if session.scalar(select(ApiKey).where(ApiKey.name == name)) is not None:
         raise ValueError(f"a key named {name!r} exists already")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -78,13 +98,36 @@ def create_key(session: Session, role: str, name: str, manager_id: str | None = 
         ApiKey(
             name=name,
             role=role,
-            manager_id=manager_id,
+            person_id=person_id,
+            job_role=job_role,
             key_hash=hash_key(key),
             created_at=datetime.now(UTC),
         )
     )
     session.commit()
     return key
+
+
+def _job_role(role: str, person_id: str | None, job_role: str | None) -> str | None:
+    """The job role a key of `role` is made with; ValueError for a wrong combination."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    if role not in PERSON_ROLES:
+        if person_id or job_role:
+            raise ValueError(f"a {role} key belongs to no person: no --manager-id, "
+                             "--person-id or --job-role")
+        return None
+    if not person_id or not 1 <= len(person_id) <= 128 or not person_id.isprintable():
+        flag = "--manager-id" if role == "manager" else "--person-id"
+        raise ValueError(f"a {role} key needs {flag}: the person's actor.id (1-128 characters)")
+    if role == "manager":
+        if job_role not in (None, "manager"):
+            raise ValueError("a manager key's job role is manager; for an approver "
+                             "use --role approver")
+        return "manager"
+    if job_role not in APPROVER_JOBS:
+        raise ValueError(f"an approver key needs --job-role, one of {', '.join(APPROVER_JOBS)}")
+    return job_role
 
 
 def revoke_key(session: Session, name: str) -> bool:
@@ -115,7 +158,8 @@ def valid_key(presented: str) -> KeyInfo | None:
     session = db.session()
     try:
         key = find_key(session, presented)
-        info = None if key is None else KeyInfo(key.name, key.role, key.manager_id)
+        info = None if key is None else KeyInfo(key.name, key.role, key.person_id,
+                                                key.job_role)
     finally:
         # Give the connection back to the pool now: the decision log writes on its own.
         session.rollback()

@@ -42,11 +42,16 @@ RETRY_AFTER = {"Retry-After": "5"}
 
 @dataclass(frozen=True)
 class Caller:
-    """Who asks: the API key's name, role and (for a manager) its manager id."""
+    """Who asks: the API key's name and role, and for a person's key the person."""
 
     key_name: str | None
     role: str
-    manager_id: str | None = None
+    person_id: str | None = None  # a manager or approver key: the person it belongs to
+    job_role: str | None = None  # and that person's job role
+
+    @property
+    def is_person(self) -> bool:
+        return self.person_id is not None
 
 
 @dataclass(frozen=True)
@@ -147,7 +152,7 @@ def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
         metrics.REJECTED.labels("422").inc()
         raise Problem(422, "The request does not match the schema: action",
                       {"action": ["Must be one of: " + ", ".join(ACTIONS) + "."]})
-    _check_actor(body, caller)
+    _check_person(body, caller)
     fingerprint = _fingerprint(ctx.secret, body)
     request_id = body.get("request_id")
     # No look-up of request_id here: the log's unique index finds a reused one when the
@@ -210,15 +215,36 @@ def _evaluate(ctx: Context, body: dict) -> tuple[Any, Any]:
     return policy, evaluation
 
 
-def _check_actor(body: dict, caller: Caller) -> None:
-    """A manager key decides only as itself (CONTRACT §6)."""
-    if caller.role != "manager":
+def _check_person(body: dict, caller: Caller) -> None:
+    """A person's key asks only as that person, and proves approvals only by id (§6).
+
+    Its request may name no other actor.id and no other actor.role than the key's
+    person and job role, and may not assert an approval ({role, by}): otherwise a
+    manager could name a higher role, or an approval nobody gave, and pass the limits.
+    """
+    if not caller.is_person:
         return
     actor = body.get("actor")
-    if isinstance(actor, dict) and "id" in actor and actor["id"] != caller.manager_id:
-        metrics.REJECTED.labels("403").inc()
-        raise Problem(403, "A manager key may only ask for decisions with its own actor.id.")
+    if isinstance(actor, dict):
+        if "id" in actor and actor["id"] != caller.person_id:
+            _refuse_person(f"A {caller.role} key asks only as its own person: actor.id must "
+                           "be the key's person id.", "actor.id")
+        if "role" in actor and actor["role"] != caller.job_role:
+            _refuse_person(f"A {caller.role} key asks only in its own job role: actor.role "
+                           f"must be {caller.job_role}.", "actor.role")
+    approvals = body.get("approvals")
+    if isinstance(approvals, list):
+        for index, approval in enumerate(approvals):
+            if isinstance(approval, dict) and ("role" in approval or "by" in approval):
+                _refuse_person("A person's key may not assert approvals: reference an "
+                               "approval given in dealguard by its approval_id.",
+                               f"approvals.{index}")
     # A missing or malformed actor is the schema's to refuse (422).
+
+
+def _refuse_person(detail: str, path: str) -> None:
+    metrics.REJECTED.labels("403").inc()
+    raise Problem(403, detail, {path: ["Not allowed for this key."]})
 
 
 def _fingerprint(secret: str, body: dict) -> str:
@@ -253,7 +279,7 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
     masked, clear = mask_request(body, paths, ctx.secret)
     reasons = response["reasons"]
     document = {**response, "request": masked, "facts": evaluation.facts,
-                "key_name": caller.key_name}
+                "key_name": caller.key_name, "approvals_presented": _presented(body)}
     # Its keys are str: the request was parsed from JSON, the rest is built here.
     text = dumps(document, str_keys=True)
     scrub = Scrubber(clear, ctx.secret)
@@ -291,6 +317,16 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
         # Serialised here, in the request's thread, not in the worker's one log committer.
         body_text=text,
     )
+
+
+def _presented(body: dict) -> list[dict[str, Any]]:
+    """The approvals the request relied on, each with who vouches for it.
+
+    An approval {role, by} is the CRM's word (only crm and admin keys may send one):
+    it is logged as asserted by the CRM, not as proof dealguard holds.
+    """
+    return [{"role": approval["role"], "by": approval["by"], "source": "crm"}
+            for approval in body.get("approvals") or ()]
 
 
 def _log_failure(what: str, decisions: int = 1) -> None:

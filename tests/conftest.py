@@ -3,9 +3,13 @@
     app        a dealguard app on a fresh database with the schema created
                (a temp SQLite file; PostgreSQL for tests marked `postgres`)
     client     its Flask test client
-    make_key   make_key(role, manager_id=None) -> {"Authorization": "Bearer ..."}
+    make_key   make_key(role, manager_id=None, person_id=None, job_role=None)
+               -> {"Authorization": "Bearer ..."}; a manager key is m-1 unless
+               told, an approver key a-1, head_of_sales unless told
     db_engine  the app's SQLAlchemy engine (to look at rows directly)
     postgres_url  a fresh, empty PostgreSQL schema for one test (see below)
+    backend    "sqlite" or "postgres": a test that asks for it (or a module with
+               `pytestmark = pytest.mark.usefixtures("backend")`) runs on both
 
 PostgreSQL: mark a test (or module: `pytestmark = pytest.mark.postgres`) and the
 same fixtures run on DEALGUARD_TEST_POSTGRES_URL, each test in its own schema that
@@ -69,6 +73,11 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
 
 
 @pytest.fixture
@@ -144,12 +153,16 @@ def db_engine(app):
 def make_key(app) -> Callable[..., dict[str, str]]:
     from app.auth import create_key
 
-    def make(role: str, manager_id: str | None = None) -> dict[str, str]:
-        if role == "manager" and manager_id is None:
-            manager_id = "m-1"
+    def make(role: str, manager_id: str | None = None, person_id: str | None = None,
+             job_role: str | None = None) -> dict[str, str]:
+        if role == "manager":
+            person_id = manager_id or person_id or "m-1"
+        elif role == "approver":
+            person_id = person_id or "a-1"
+            job_role = job_role or "head_of_sales"
         with app.app_context():
             key = create_key(app_db.session(), role, f"test-{role}-{next(_key_names)}",
-                             manager_id)
+                             person_id, job_role)
         return {"Authorization": f"Bearer {key}"}
 
     return make

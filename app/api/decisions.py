@@ -15,7 +15,7 @@ from app.problems import Problem
 
 blueprint = Blueprint("decisions", __name__)
 
-DECIDERS = ("crm", "manager", "admin")
+DECIDERS = ("crm", "manager", "approver", "admin")
 MAX_BATCH = 100
 
 
@@ -37,7 +37,8 @@ def _context() -> Context:
 
 def _caller() -> Caller:
     key = current_key()
-    return Caller(key_name=key.name, role=key.role, manager_id=key.manager_id)
+    return Caller(key_name=key.name, role=key.role, person_id=key.person_id,
+                  job_role=key.job_role)
 
 
 @blueprint.post("/v1/decisions")

@@ -1,8 +1,8 @@
 """Reading the decision log: list, one record, export, verify; policy impact (CONTRACT §5, §6).
 
-A manager key sees only decisions whose actor.id is its own manager id: the filter
-is forced on every read, so another manager's decision answers 404 by id, exactly
-like a decision that does not exist (a 403 would confirm that it does).
+A person's key (manager, approver) sees only decisions whose actor.id is its own
+person: the filter is forced on every read, so another person's decision answers 404
+by id, exactly like a decision that does not exist (a 403 would confirm that it does).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from app.problems import Problem, problem_body, problem_response
 
 blueprint = Blueprint("log", __name__)
 
-READERS = ("compliance", "admin", "manager")
+READERS = ("compliance", "admin", "manager", "approver")
 AUDITORS = ("compliance", "admin")
 MAX_IMPACT = 10_000
 IMPACT_PARAMS = ("since", "until", "action", "limit")
@@ -40,8 +40,8 @@ def _filters(extra: tuple[str, ...] = ()) -> query.Filters:
 
 def _restrict(filters: query.Filters) -> query.Filters:
     key = current_key()
-    if key.role == "manager":
-        filters = filters.restricted_to_actor(key.manager_id or "")
+    if key.is_person:
+        filters = filters.restricted_to_actor(key.person_id or "")
     return filters
 
 
@@ -91,8 +91,8 @@ def show_decision(decision_id: str) -> Response:
         raise not_found
     statement = select(*records.COLUMNS).where(Decision.decision_id == decision_id)
     key = current_key()
-    if key.role == "manager":
-        statement = statement.where(Decision.actor_id == (key.manager_id or ""))
+    if key.is_person:
+        statement = statement.where(Decision.actor_id == (key.person_id or ""))
     with db.engine().connect() as connection:
         row = connection.execute(statement).first()
     if row is None:

@@ -79,7 +79,8 @@ def _errors(*codes: int) -> dict[str, Any]:
 _DESCRIPTIONS = {
     400: "Body is not JSON, or not a JSON object",
     401: "No key, unknown key or revoked key",
-    403: "The key's role may not do this",
+    403: "The key may not do this: its role may not, or a person's key (manager, approver) "
+         "named another actor.id or actor.role, or asserted an approval",
     404: "Not found",
     409: "request_id reused with another body",
     413: "Body over DEALGUARD_MAX_BODY",

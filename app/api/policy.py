@@ -12,7 +12,7 @@ from app.problems import Problem, problem_body
 
 blueprint = Blueprint("policy", __name__)
 
-EVERY_ROLE = ("crm", "manager", "compliance", "admin")
+EVERY_ROLE = ("crm", "manager", "approver", "compliance", "admin")
 # Multipart and form bodies are not a rules file; anything else is read as its text,
 # since curl --data-binary sends a file as application/x-www-form-urlencoded.
 REFUSED_TYPES = ("multipart/form-data",)

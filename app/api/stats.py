@@ -30,7 +30,7 @@ SERIES_QUERY = SeriesQuery()
 
 
 @blueprint.get("/v1/stats")
-@requires("manager", "compliance", "admin")
+@requires("manager", "approver", "compliance", "admin")
 def get_stats() -> Response:
     """Every metric in one period against the period just before.
     ---
@@ -62,7 +62,7 @@ def get_stats() -> Response:
 
 
 @blueprint.get("/v1/stats/series")
-@requires("manager", "compliance", "admin")
+@requires("manager", "approver", "compliance", "admin")
 def get_series() -> Response:
     """One metric over consecutive periods.
     ---
@@ -90,7 +90,7 @@ def get_series() -> Response:
 
 
 @blueprint.get("/v1/stats/chart.svg")
-@requires("manager", "compliance", "admin")
+@requires("manager", "approver", "compliance", "admin")
 def get_chart() -> Response:
     """The series drawn as an SVG line chart.
     ---
@@ -188,11 +188,11 @@ def _manager_scope(asked: str | None) -> str | None:
     key = current_key()
     if key.role != "manager":
         return asked
-    if not key.manager_id:
+    if not key.person_id:
         raise Problem(403, "This manager key has no manager id.")
-    if asked is not None and asked != key.manager_id:
+    if asked is not None and asked != key.person_id:
         raise Problem(403, "A manager key may only see its own statistics.")
-    return key.manager_id
+    return key.person_id
 
 
 def _zone() -> ZoneInfo:

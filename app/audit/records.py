@@ -16,7 +16,7 @@ from app.audit.models import Decision
 # What a list page and an export read: everything but the columns only the writer needs.
 COLUMNS = (Decision.seq, Decision.actor_id, Decision.client_id, Decision.subject_id,
            Decision.key_name, Decision.document, Decision.prev_hash, Decision.hash)
-FULL_EXTRA = ("request", "facts", "key_name")
+FULL_EXTRA = ("request", "facts", "key_name", "approvals_presented")
 
 
 def summary(row: Any) -> dict[str, Any]:
@@ -32,6 +32,7 @@ def full(row: Any) -> dict[str, Any]:
     document = loads(row.document)
     record = {name: document.get(name) for name in RESPONSE_FIELDS}
     record.update({name: document.get(name) for name in FULL_EXTRA})
+    record["approvals_presented"] = record["approvals_presented"] or []  # older records
     record.update(seq=row.seq, hash=row.hash, prev_hash=row.prev_hash)
     return record
 

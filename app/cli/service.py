@@ -8,6 +8,7 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.auth import APPROVER_JOBS, ROLES
 from app.config import Settings
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -63,17 +64,34 @@ def keys_group() -> None:
 
 
 @keys_group.command("create")
-@click.option("--role", required=True, type=click.Choice(["crm", "manager", "compliance",
-                                                          "admin"]))
+@click.option("--role", required=True,
+              type=click.Choice(ROLES))
 @click.option("--name", required=True, help="A unique name; it is logged with each decision.")
-@click.option("--manager-id", default=None, help="For a manager key: its actor.id.")
-def keys_create(role: str, name: str, manager_id: str | None) -> None:
-    """Make a key and print it, alone, on stdout."""
+@click.option("--manager-id", default=None, help="For a manager key: the manager's actor.id.")
+@click.option("--person-id", default=None, help="For an approver key: the person's actor.id.")
+@click.option("--job-role", default=None,
+              type=click.Choice(APPROVER_JOBS),
+              help="For an approver key: the person's job role.")
+def keys_create(role: str, name: str, manager_id: str | None, person_id: str | None,
+                job_role: str | None) -> None:
+    """Make a key and print it, alone, on stdout.
+
+    A manager key (--manager-id M) and an approver key (--person-id P --job-role J)
+    belong to one person and ask only as that person.
+    """
     from app.auth import create_key
 
+    if manager_id and person_id:
+        raise click.ClickException("give --manager-id (a manager) or --person-id "
+                                   "(an approver), not both")
+    if manager_id and role != "manager":
+        raise click.ClickException("--manager-id is for a manager key; an approver key "
+                                   "takes --person-id and --job-role")
+    if person_id and role == "manager":
+        raise click.ClickException("a manager key takes --manager-id")
     with _session() as session:
         try:
-            key = create_key(session, role, name, manager_id)
+            key = create_key(session, role, name, manager_id or person_id, job_role)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     click.echo(key)
@@ -81,15 +99,15 @@ def keys_create(role: str, name: str, manager_id: str | None) -> None:
 
 @keys_group.command("list")
 def keys_list() -> None:
-    """Every key: name, role, manager id, created, revoked (never the key)."""
+    """Every key: name, role, person id, job role, created, revoked (never the key)."""
     from app.auth import ApiKey
 
     with _session() as session:
         keys = session.scalars(select(ApiKey).order_by(ApiKey.created_at)).all()
-    click.echo("name\trole\tmanager_id\tcreated_at\trevoked_at")
+    click.echo("name\trole\tperson_id\tjob_role\tcreated_at\trevoked_at")
     for key in keys:
         click.echo("\t".join([
-            key.name, key.role, key.manager_id or "-",
+            key.name, key.role, key.person_id or "-", key.job_role or "-",
             key.created_at.isoformat(timespec="seconds"),
             key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "-",
         ]))

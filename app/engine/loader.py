@@ -16,7 +16,10 @@ from app.engine.combine import PLACEHOLDER
 from app.engine.errors import PolicyError, PolicyProblem
 from app.engine.facts import LINE_ACTIONS, known_fields
 from app.engine.model import (
+    APPROVAL_VALID_HOURS,
     APPROVERS,
+    ASSERTED_APPROVALS,
+    ASSERTED_CHOICES,
     COMPARISONS,
     CONTRACT_CONFIDENTIAL,
     OUTCOMES,
@@ -174,7 +177,20 @@ class _Checker:
                 self.problem(f"parameters.{name}",
                              f"parameter {name!r} must be a number, a text or a list of them")
             result[name] = value
+        self.approval_settings(result)
         return result
+
+    def approval_settings(self, parameters: dict[str, Any]) -> None:
+        hours_name, _ = APPROVAL_VALID_HOURS
+        hours = parameters.get(hours_name)
+        if hours is not None and not (_is_number(hours) and hours > 0):
+            self.problem(f"parameters.{hours_name}",
+                         f"{hours_name} must be a number of hours above 0")
+        asserted_name, _ = ASSERTED_APPROVALS
+        asserted = parameters.get(asserted_name)
+        if asserted is not None and asserted not in ASSERTED_CHOICES:
+            self.problem(f"parameters.{asserted_name}",
+                         f"{asserted_name} must be {' or '.join(ASSERTED_CHOICES)}")
 
     def tables_of(self, data: Any) -> dict[str, Table]:
         if not isinstance(data, dict):

@@ -28,6 +28,12 @@ CONTRACT_CONFIDENTIAL = (
     "disclosure.purpose",
 )
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in")
+# Parameters that no rule reads but the approvals do (CONTRACT §10), with their defaults:
+# how long an approval given in dealguard counts, and whether approvals asserted by a
+# CRM ({role, by}) are accepted or refused (then only an approval_id counts).
+APPROVAL_VALID_HOURS = ("approval_valid_hours", 72)
+ASSERTED_APPROVALS = ("asserted_approvals", "accept")
+ASSERTED_CHOICES = ("accept", "refuse")
 
 
 @dataclass(frozen=True)
@@ -118,3 +124,13 @@ class PolicyModel:
 
     def rules_for(self, action: str) -> list[Rule]:
         return [rule for rule in self.rules if action in rule.actions]
+
+    @property
+    def approval_valid_hours(self) -> Any:
+        name, default = APPROVAL_VALID_HOURS
+        return self.parameters.get(name, default)
+
+    @property
+    def refuses_asserted_approvals(self) -> bool:
+        name, default = ASSERTED_APPROVALS
+        return self.parameters.get(name, default) == "refuse"

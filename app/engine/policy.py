@@ -13,7 +13,7 @@ from app.engine.compiler import SCOPE_FIELD, compile_action
 from app.engine.evaluator import CompiledRuleset
 from app.engine.facts import ClaimLookup, Facts, business_date, derive
 from app.engine.model import AllOf, AnyOf, Compare, Condition, Not, PolicyModel, Rule
-from app.schemas import ACTIONS, validate_request
+from app.schemas import ACTIONS, InvalidRequest, validate_request
 
 
 @dataclass
@@ -110,6 +110,8 @@ class Policy:
                  timezone: str = "Europe/Moscow") -> Evaluation:
         started = time.perf_counter()
         valid = validate_request(request, currency=self.model.currency)
+        if self.model.refuses_asserted_approvals and valid["approvals"]:
+            _refuse_asserted(valid["approvals"])
         action = valid["action"]
         as_of = business_date(valid.get("as_of"), timezone)
         facts = derive(action, valid, as_of, claims, self._programs[action].quoted)
@@ -145,6 +147,15 @@ class Policy:
         ]
         given = [valid["actor"]["role"], *(a["role"] for a in valid["approvals"])]
         return combine(self.model, matched, given)
+
+
+def _refuse_asserted(approvals: list[dict[str, Any]]) -> None:
+    """The policy counts only approvals given in dealguard: a {role, by} is a 422."""
+    raise InvalidRequest({
+        f"approvals.{index}": ["This policy accepts no asserted approvals: reference an "
+                               "approval given in dealguard by its approval_id."]
+        for index, approval in enumerate(approvals) if "role" in approval
+    })
 
 
 def _project(doc: dict[str, Any], fields: frozenset[str], scope: str) -> dict[str, Any]:

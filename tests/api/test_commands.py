@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from click.testing import CliRunner
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 from app.audit.models import ChainHead
 from app.cli import main
@@ -125,3 +125,47 @@ def test_secret_required_outside_development():
         Settings.from_env({"DEALGUARD_ENV": "production"})
     settings = Settings.from_env({"DEALGUARD_ENV": "production", "DEALGUARD_SECRET_KEY": "s"})
     assert settings.secret_key == "s"
+
+
+def test_person_keys_carry_their_person_and_job_role(cli_env):
+    run("db", "upgrade")
+    approver = run("keys", "create", "--role", "approver", "--name", "olga",
+                   "--person-id", "h-1", "--job-role", "head_of_sales")
+    assert approver.exit_code == 0 and approver.stdout.strip().startswith("dg_")
+    assert run("keys", "create", "--role", "manager", "--name", "anna",
+               "--manager-id", "m-17").exit_code == 0
+    listing = run("keys", "list").stdout
+    assert "olga\tapprover\th-1\thead_of_sales\t" in listing
+    assert "anna\tmanager\tm-17\tmanager\t" in listing
+    for wrong in (
+        ["--role", "approver", "--name", "x1", "--person-id", "h-2"],        # no job role
+        ["--role", "approver", "--name", "x2", "--job-role", "cfo"],          # no person
+        ["--role", "approver", "--name", "x3", "--person-id", "h-3",
+         "--job-role", "manager"],                                          # not an approver's
+        ["--role", "crm", "--name", "x4", "--person-id", "h-4"],             # crm is no person
+        ["--role", "manager", "--name", "x5", "--person-id", "m-5"],         # manager: --manager-id
+        ["--role", "approver", "--name", "x6", "--manager-id", "m-6",
+         "--job-role", "cfo"],
+    ):
+        result = run("keys", "create", *wrong)
+        assert result.exit_code != 0, wrong
+        assert "dg_" not in result.output
+    assert "x1" not in run("keys", "list").stdout
+
+
+def test_upgrade_keeps_a_manager_keys_person(cli_env):
+    # A manager key made before person keys existed (revision 0005) keeps working as
+    # the same person after the upgrade.
+    upgrade(cli_env, "0005")
+    engine = create_engine(cli_env)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO api_keys (name, role, manager_id, key_hash, created_at) "
+            "VALUES ('old', 'manager', 'm-9', :hash, '2026-11-01 00:00:00')"),
+            {"hash": "a" * 64})
+    upgrade(cli_env)
+    with engine.connect() as connection:
+        row = connection.execute(text(
+            "SELECT person_id, job_role FROM api_keys WHERE name = 'old'")).one()
+    assert tuple(row) == ("m-9", "manager")
+    engine.dispose()

@@ -21,10 +21,7 @@ from tests.api.conftest import make_body, wait_until
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
 
 
-@pytest.fixture(autouse=True,
-                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
+pytestmark = pytest.mark.usefixtures("backend")  # every test on SQLite and PostgreSQL
 
 
 def verified_chain(engine) -> list[Decision]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROLES = ("crm", "manager", "compliance", "admin")
+ROLES = ("crm", "manager", "approver", "compliance", "admin")
 RULES_YAML = Path(__file__).resolve().parents[2] / "policies" / "rules.yaml"
 
 
@@ -61,7 +61,7 @@ def test_everyone_reads_and_validates_the_policy(client, make_key, role):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize(("role", "status"), [("crm", 403), ("manager", 403),
+@pytest.mark.parametrize(("role", "status"), [("crm", 403), ("manager", 403), ("approver", 403),
                                               ("compliance", 403), ("admin", 200)])
 def test_only_admin_reloads(client, make_key, role, status):
     response = client.post("/v1/policy/reload", headers=headers_for(make_key, role))

@@ -7,17 +7,11 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, insert, select, text
 
 from app.audit.models import Decision
 from app.audit.writer import _row, append_many
 from tests.api.test_writer_process import sample_entries
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 def stored_texts(engine, seq: int) -> tuple[str, str]:

@@ -27,10 +27,6 @@ from tests.chain import assert_one_chain
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
-
 
 @pytest.fixture
 def settings(settings, backend):

@@ -28,15 +28,18 @@ ALL_PATHS = [*READS, "/v1/decisions/{id}", "/v1/decisions/verify", "/v1/policy/i
 ALLOWED = {
     "crm": set(),
     "manager": {*READS, "/v1/decisions/{id}"},
+    "approver": {*READS, "/v1/decisions/{id}"},
     "compliance": set(ALL_PATHS),
     "admin": set(ALL_PATHS),
 }
 
 
-@pytest.mark.parametrize("role", ["crm", "manager", "compliance", "admin"])
+@pytest.mark.parametrize("role", ["crm", "manager", "approver", "compliance", "admin"])
 @pytest.mark.parametrize("path", ALL_PATHS)
 def test_role_table(client, make_key, two_managers, candidate_text, role, path):
-    headers = make_key(role, manager_id="m-1" if role == "manager" else None)
+    # The approver is person m-1 too: a person's key reads the decisions it made.
+    headers = make_key(role, manager_id="m-1" if role == "manager" else None,
+                       person_id="m-1" if role == "approver" else None)
     url = path.replace("{id}", two_managers["m-1"]["decision_id"])
     response = _get(client, url, headers, candidate_text)
     if path in ALLOWED[role]:

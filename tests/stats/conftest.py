@@ -1,9 +1,5 @@
-"""Fixtures of the statistics tests, on top of the root conftest (app, client, make_key).
-
-`backend` runs a test once on SQLite and once on PostgreSQL (the root conftest's
-`postgres` marker: skipped without DEALGUARD_TEST_POSTGRES_URL, failed when
-DEALGUARD_REQUIRE_POSTGRES=1 and the server is missing).
-"""
+"""Fixtures of the statistics tests, on top of the root conftest (app, client, make_key,
+and `backend`, which runs a test once on SQLite and once on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -21,10 +17,6 @@ from app.stats.schemas import EventSchema
 EVENT_SCHEMA = EventSchema()
 _event_ids = iter(range(1, 10**9))
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest) -> str:
-    return request.param
 
 
 @pytest.fixture
