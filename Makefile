@@ -1,14 +1,22 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# uv only regenerates the lock files (make lock); installing needs nothing but pip.
+UV_VERSION := 0.13.9
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet $(LOCK_ARGS)
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint lock bench
 
-# The stamp is the installed command: reinstall whenever pyproject.toml changes.
-$(BIN)/dealguard: pyproject.toml
+# The stamp is the installed command: reinstall whenever pyproject.toml or the lock changes.
+# The lock pins every package with its hashes; dealguard itself goes on top without a
+# second resolution, and `pip check` fails when pyproject.toml asks for something the
+# lock lacks (a dependency added without `make lock`).
+$(BIN)/dealguard: pyproject.toml requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $@
 
 install: $(BIN)/dealguard
@@ -24,3 +32,14 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Regenerate the locks from pyproject.toml: requirements.txt (what the service runs on,
+# used by the Dockerfile) and requirements-dev.txt (that plus the dev extra, used by
+# make install and CI), with the same versions for the packages they share. Pins already
+# in the files are kept; `make lock LOCK_ARGS=--upgrade` moves everything to the newest.
+lock:
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q 'uv==$(UV_VERSION)'
+	$(BIN)/uv pip compile pyproject.toml $(LOCK_FLAGS) -o requirements.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev -c requirements.txt $(LOCK_FLAGS) \
+	    -o requirements-dev.txt
