@@ -129,25 +129,31 @@ class PolicyHolder:
             return None
 
     def _record(self, policy: Any) -> None:
-        values = {
-            "sha256": policy.sha256,
-            "version": str(policy.version)[:64],
-            "loaded_at": datetime.now(UTC),
-        }
         try:
-            with self.engine.begin() as connection:
-                changed = connection.execute(
-                    update(PolicyState.__table__)
-                    .where(PolicyState.id == STATE_ID)
-                    .values(**values)
-                ).rowcount
-                if not changed:
-                    connection.execute(
-                        PolicyState.__table__.insert().values(id=STATE_ID, **values)
-                    )
+            record_version(self.engine, policy)
         except SQLAlchemyError as error:
             # Before `db upgrade` the table is missing; this process still runs the policy.
             log.warning("could not record the policy version: %s", type(error).__name__)
+
+
+def record_version(engine: Engine, policy: Any) -> None:
+    """Make `policy` the one every process on this database follows (within a second,
+    each loading its own policy file when the recorded sha256 is not what it runs)."""
+    values = {
+        "sha256": policy.sha256,
+        "version": str(policy.version)[:64],
+        "loaded_at": datetime.now(UTC),
+    }
+    with engine.begin() as connection:
+        changed = connection.execute(
+            update(PolicyState.__table__)
+            .where(PolicyState.id == STATE_ID)
+            .values(**values)
+        ).rowcount
+        if not changed:
+            connection.execute(
+                PolicyState.__table__.insert().values(id=STATE_ID, **values)
+            )
 
 
 def _file_sha(path: str) -> str | None:

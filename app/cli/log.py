@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from app.cli.database import open_database, settings
 from app.cli.policy import policy_group
 from app.config import Settings
 from app.problems import Problem
@@ -22,19 +23,13 @@ FILTER_OPTIONS = ("action", "outcome", "principle", "rule", "actor_id", "client_
                   "subject_id", "since", "until")
 
 
-def _engine(settings: Settings):
-    from app.db import make_engine
-
-    return make_engine(settings.database_url)
-
-
-def _filters(settings: Settings, options: dict[str, Any]):
+def _filters(current: Settings, options: dict[str, Any]):
     from app.audit.query import parse_filters
 
     args = {name: value for name, value in options.items()
             if name in FILTER_OPTIONS and value is not None}
     try:
-        return parse_filters(args, settings.timezone)
+        return parse_filters(args, current.timezone)
     except Problem as problem:
         _fail(problem)
 
@@ -56,7 +51,7 @@ def verify_command() -> None:
     """Re-compute the hash chain; print {ok, checked, first_bad_seq}; exit 1 if broken."""
     from app.audit.verify import verify
 
-    result = verify(_engine(Settings.from_env()))
+    result = verify(open_database(settings()))
     click.echo(json.dumps(result.as_dict()))
     if not result.ok:
         sys.exit(1)
@@ -81,9 +76,9 @@ def export_command(fmt: str, output: str | None, **options: Any) -> None:
     """Stream the (masked) log as CSV or JSON lines, oldest first, with the API's filters."""
     from app.audit.export import stream
 
-    settings = Settings.from_env()
-    filters = _filters(settings, options)
-    chunks = stream(_engine(settings), filters, fmt)
+    current = settings()
+    filters = _filters(current, options)
+    chunks = stream(open_database(current), filters, fmt)
     if output is None:
         try:
             for chunk in chunks:
@@ -101,7 +96,7 @@ def export_command(fmt: str, output: str | None, **options: Any) -> None:
 
 
 @click.command("impact")
-@click.argument("candidate", type=click.Path(exists=True, dir_okay=False))
+@click.argument("candidate")
 @click.option("--since", default=None, help="ISO date or date-time on decided_at")
 @click.option("--until", default=None, help="ISO date or date-time on decided_at")
 @click.option("--action", default=None, help="only decisions of this action")
@@ -113,15 +108,17 @@ def impact_command(candidate: str, since: str | None, until: str | None, action:
     from app.audit.impact import replay
     from app.engine import PolicyError, load_policy
 
-    settings = Settings.from_env()
-    filters = _filters(settings, {"since": since, "until": until, "action": action})
+    current = settings()
+    filters = _filters(current, {"since": since, "until": until, "action": action})
+    if not Path(candidate).is_file():
+        raise click.ClickException(f"cannot read {candidate}: no such file")
     try:
         policy = load_policy(Path(candidate))
     except PolicyError as error:
         for problem in error.problems:
             click.echo(problem.format(candidate), err=True)
         sys.exit(1)
-    answer = replay(_engine(settings), policy, filters, limit, settings.timezone)
+    answer = replay(open_database(current), policy, filters, limit, current.timezone)
     click.echo(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
 
 

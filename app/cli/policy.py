@@ -11,16 +11,13 @@ from pathlib import Path
 
 import click
 
-from app.config import Settings
+from app.cli.database import settings as _settings
 from app.engine import InvalidRequest, PolicyError, load_policy
 from app.engine.casefile import run_file
 
 
-def _settings() -> Settings:
-    return Settings.from_env()
-
-
-def _load_or_exit(path: str):
+def load_or_exit(path: str):
+    _require_file(path)
     try:
         return load_policy(path)
     except PolicyError as error:
@@ -35,7 +32,7 @@ def _load_or_exit(path: str):
 def check(source: str, policy_path: str | None) -> None:
     """Decide one request (a JSON file, or - for standard input) offline; log nothing."""
     settings = _settings()
-    policy = _load_or_exit(policy_path or settings.policy_path)
+    policy = load_or_exit(policy_path or settings.policy_path)
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
         request = json.loads(text, parse_float=_decimal)
@@ -51,6 +48,15 @@ def check(source: str, policy_path: str | None) -> None:
                            "sha256": policy.sha256},
                 "as_of": evaluation.as_of}
     click.echo(json.dumps(decision, indent=2, ensure_ascii=False))
+
+
+def _require_file(path: str) -> None:
+    # Run outside the checkout, the default policies/rules.yaml is not there: say which
+    # file was looked for and how to name another, rather than "line 0".
+    if not Path(path).is_file():
+        raise click.ClickException(
+            f"cannot read the policy file {path}: no such file; DEALGUARD_POLICY names "
+            "the policy (default: policies/rules.yaml in the current directory)")
 
 
 def _decimal(text: str):
@@ -69,6 +75,7 @@ def policy_group() -> None:
 def lint(file: str | None) -> None:
     """Print file:line: message for each problem of FILE; exit 1 if any."""
     path = file or _settings().policy_path
+    _require_file(path)
     try:
         policy = load_policy(path)
     except PolicyError as error:
@@ -86,7 +93,7 @@ def test(directory: str | None, policy_path: str | None, coverage: bool) -> None
     """Run the YAML cases in DIRECTORY (default policies/tests); end with N passed, N failed."""
     settings = _settings()
     policy_file = policy_path or settings.policy_path
-    policy = _load_or_exit(policy_file)
+    policy = load_or_exit(policy_file)
     folder = Path(directory or Path(policy_file).parent / "tests")
     files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
     if not files:

@@ -8,8 +8,8 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth import APPROVER_JOBS, ROLES
-from app.config import Settings
+from app.auth import APPROVER_JOBS, KEY_CACHE_SECONDS, ROLES
+from app.cli.database import open_database, settings
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -41,9 +41,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 def _session() -> Session:
-    from app.db import make_engine
-
-    return Session(make_engine(Settings.from_env().database_url))
+    return Session(open_database(settings()))
 
 
 @click.group("db")
@@ -54,7 +52,7 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the schema to the newest revision."""
-    upgrade(Settings.from_env().database_url)
+    upgrade(settings().database_url)
     click.echo("database is up to date", err=True)
 
 
@@ -116,13 +114,16 @@ def keys_list() -> None:
 @keys_group.command("revoke")
 @click.argument("name")
 def keys_revoke(name: str) -> None:
-    """Revoke the key NAME; it answers 401 from now on."""
+    """Revoke the key NAME: 401 from now on, in a running server within 5 s."""
     from app.auth import revoke_key
 
     with _session() as session:
         if not revoke_key(session, name):
             raise click.ClickException(f"no key named {name!r}")
-    click.echo(f"revoked {name}", err=True)
+    # Each server process remembers a valid key for KEY_CACHE_SECONDS (app/auth.py), so
+    # the revoked key still passes there until its entry expires.
+    click.echo(f"revoked {name}; running server processes may still accept it for up to "
+               f"{KEY_CACHE_SECONDS:g} s", err=True)
 
 
 @keys_group.command("bootstrap")

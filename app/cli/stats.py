@@ -11,7 +11,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.audit.canonical import dumps
-from app.config import Settings
+from app.cli.database import open_database
+from app.cli.database import settings as cli_settings
 from app.stats.labels import format_number, span
 from app.stats.metrics import METRICS
 from app.stats.periods import MAX_DATE, MIN_DATE, PERIODS, today
@@ -28,17 +29,12 @@ ARROWS = {"up": "↑", "down": "↓", "flat": "→", "new": "new"}
 @click.option("--json", "as_json", is_flag=True, help="Print the GET /v1/stats answer instead.")
 def stats(manager_id: str | None, period: str, at: dt.datetime | None, as_json: bool) -> None:
     """Every metric of the period against the previous one, with its direction."""
-    from app.db import make_engine
-
-    try:
-        settings = Settings.from_env()  # checks the zone, among others
-    except RuntimeError as error:
-        raise click.ClickException(str(error)) from None
+    settings = cli_settings()  # checks the zone, among others
     zone = ZoneInfo(settings.timezone)
     day = at.date() if at else today(zone)
     if not MIN_DATE <= day <= MAX_DATE:
         raise click.BadParameter(f"between {MIN_DATE} and {MAX_DATE}", param_hint="--at")
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings)
     try:
         with Session(engine) as session:
             answer = comparison(session, period, day, zone, manager_id)
