@@ -116,6 +116,9 @@ def policy_impact() -> Response:
         text = request.get_data(cache=True).decode("utf-8")  # 413 over the body limit
     except UnicodeDecodeError:
         raise Problem(400, "The policy text is not UTF-8.") from None
+    if not text.strip():
+        # Not "six missing fields": usually curl's @file named a file that is not there.
+        raise Problem(422, "Empty body: send the candidate rules.yaml as the body.")
 
     from app.engine import load_policy_text
     from app.policy_holder import problems_of
