@@ -6,6 +6,8 @@
 # Two stages: durable-rules is published only as C source, so its wheel is compiled in
 # the build stage, which has gcc; the runtime stage installs the finished wheels and has
 # no compiler. Both stages must use the same Python (the wheels are built for it).
+# The runtime stage mounts the build stage's wheels (RUN --mount): BuildKit, the
+# default builder since Docker 23.
 
 FROM python:3.12-slim AS build
 
