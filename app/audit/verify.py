@@ -22,7 +22,7 @@ before it is proven unchanged.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,14 +45,23 @@ class Result:
     checked: int  # records read and found sound
     first_bad_seq: int | None
     problem: str | None = None  # what failed at first_bad_seq, for the auditor
+    digests: dict[str, Any] | None = None  # what verify_digests checked, when it did
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checked": self.checked, "first_bad_seq": self.first_bad_seq,
-                "problem": self.problem}
+        answer = {"ok": self.ok, "checked": self.checked, "first_bad_seq": self.first_bad_seq,
+                  "problem": self.problem}
+        if self.digests is not None:
+            answer["digests"] = self.digests
+        return answer
 
 
-def verify(engine: Engine, batch: int = BATCH) -> Result:
-    """Check the whole chain; reads only, in constant memory."""
+def verify(engine: Engine, batch: int = BATCH,
+           checkpoints: Mapping[int, Any] | None = None) -> Result:
+    """Check the whole chain; reads only, in constant memory.
+
+    `checkpoints` maps a seq to what a signed digest says of it (.hash, .made_at,
+    .previous_seq: app.audit.verify_digests): the record there must have that hash.
+    """
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             # One snapshot for the head and every record, while writers go on appending.
@@ -60,7 +69,8 @@ def verify(engine: Engine, batch: int = BATCH) -> Result:
         with connection.begin():
             head = connection.execute(
                 select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == HEAD_ID)).first()
-            return _walk(_rows(connection, batch), head, ReasonRows(connection, batch))
+            return _walk(_rows(connection, batch), head, ReasonRows(connection, batch),
+                         checkpoints or {})
 
 
 def _rows(connection: Connection, batch: int) -> Iterator[Any]:
@@ -77,12 +87,21 @@ def _rows(connection: Connection, batch: int) -> Iterator[Any]:
         yield from rows
 
 
-def _walk(rows: Iterator[Any], head: Any, reasons: ReasonRows) -> Result:
+def _walk(rows: Iterator[Any], head: Any, reasons: ReasonRows,
+          checkpoints: Mapping[int, Any]) -> Result:
     expected_seq, prev_hash, checked = 1, GENESIS, 0
     for row in rows:
         problem = _check(row, expected_seq, prev_hash)
         if problem is not None:
             return Result(False, checked, expected_seq, problem)
+        signed = checkpoints.get(row.seq)
+        if signed is not None and signed.hash != row.hash:
+            # The chain up to here links, so it was written again from somewhere after
+            # the digest before this one: only the records up to that one are proven.
+            return Result(False, signed.previous_seq, signed.previous_seq + 1,
+                          f"the record at seq {row.seq} is not the one the digest of "
+                          f"{signed.made_at} signed: a record after seq "
+                          f"{signed.previous_seq} was rewritten")
         if head is not None and row.seq > head.seq:
             return Result(False, checked, row.seq, "record beyond the chain head")
         mine, stray = reasons.take(row.seq)
@@ -99,6 +118,12 @@ def _walk(rows: Iterator[Any], head: Any, reasons: ReasonRows) -> Result:
             return Result(False, checked, expected_seq, "records missing before the chain head")
         if head.seq and head.hash != prev_hash:
             return Result(False, checked, head.seq, "last record differs from the chain head")
+    beyond = [c for seq, c in checkpoints.items() if seq >= expected_seq]
+    if beyond:
+        signed = min(beyond, key=lambda c: c.seq)
+        return Result(False, checked, expected_seq,
+                      f"the log ends at seq {expected_seq - 1}, but the digest of "
+                      f"{signed.made_at} signed seq {signed.seq}: records were removed")
     return Result(True, checked, None)
 
 
