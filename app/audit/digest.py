@@ -212,6 +212,7 @@ def _store(path: Path, text: str) -> None:
     """Write whole or not at all, and durably: a digest is evidence."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".digest-", suffix=".tmp")
     try:
+        os.fchmod(handle, 0o644)  # evidence to copy elsewhere, not a secret
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

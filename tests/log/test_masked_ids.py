@@ -120,3 +120,13 @@ def test_a_claim_logged_with_its_client_id_masked_still_covers_its_replacement(
     stranger = dict(replacement, client={"id": "c-2"})
     assert client.post("/v1/decisions", json=stranger, headers=crm).get_json()[
         "outcome"] == "deny"
+
+
+def test_a_token_is_never_cut_into_by_a_short_clear_value():
+    from app.audit.masking import Scrubber
+
+    masked = token(TEST_SECRET, "someone@example.com")
+    digits = masked[len("hmac:"):][3:9]  # a clear value that happens to be in the token
+    scrub = Scrubber([digits], TEST_SECRET)
+    assert scrub({"email": masked, "note": f"id {digits}"}) == {
+        "email": masked, "note": f"id {token(TEST_SECRET, digits)}"}
