@@ -14,7 +14,9 @@ it: before the top-level `as_of` come only `action`, `approval_problems` and
 `approvals_presented` (service-made objects of fixed keys); the request's parts are
 schema-checked objects of known keys; and an id is taken as its object's own only
 when no `{` or `[` lies between the object's start and it. A document is covered by
-the hash, so it is one the writer made.
+the hash, so it is one the writer made; or a forged record with its chain written
+again, which the signed digests find (and whose forger could as well have made its
+columns and document agree).
 """
 
 from __future__ import annotations
