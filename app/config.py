@@ -31,6 +31,12 @@ class Settings:
     # 0 writes every group as soon as the committer is free. Longer waits made no larger
     # groups under the benchmark's load (bench/http.py), only slower answers.
     log_gather_ms: float = 5.0
+    # Signed digests of the log (app/audit/digest.py): the Ed25519 private key as a PEM
+    # or the path of a PEM file (never shown: repr=False), the directory the digests go
+    # to, and the public key that `log verify --digests` checks them with by default.
+    digest_key: str = field(default="", repr=False)
+    digest_dir: str = ""
+    digest_public_key: str = ""
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -77,4 +83,7 @@ class Settings:
             sqlite_synchronous=synchronous,
             log_writer=log_writer,
             log_gather_ms=log_gather_ms,
+            digest_key=env.get("DEALGUARD_DIGEST_KEY", ""),
+            digest_dir=env.get("DEALGUARD_DIGEST_DIR", ""),
+            digest_public_key=env.get("DEALGUARD_DIGEST_PUBLIC_KEY", ""),
         )

@@ -15,7 +15,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any
 
@@ -23,10 +23,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import metrics
+from app.audit import columns as log_columns
 from app.audit import lookup
 from app.audit.canonical import dumps
 from app.audit.group_commit import GroupCommitter
-from app.audit.masking import MaskingError, Scrubber, mask_request
+from app.audit.masking import MaskingError, Scrubber, mask_request, token
 from app.audit.writer import DuplicateRequestId, Entry, LogWriteError
 from app.engine.model import CONTRACT_CONFIDENTIAL
 from app.policy_holder import PolicyHolder, PolicyUnavailable
@@ -36,7 +37,6 @@ from app.schemas.common import ACTIONS
 
 log = logging.getLogger(__name__)
 
-SUBJECT = {"discount": "deal", "shipment": "order", "claim": "claim", "offer": "offer"}
 RETRY_AFTER = {"Retry-After": "5"}
 
 
@@ -134,11 +134,13 @@ def _log_one(ctx: Context, prepared: Prepared) -> dict[str, Any]:
 
 def _answer_as_logged(ctx: Context, prepared: Prepared) -> dict[str, Any]:
     """The answer for an entry whose request_id is in the log already: the first one's."""
+    # The log holds the request_id as masked (a request_id that is a confidential value
+    # of its request is a token there); the caller is answered with its own.
     prior = _prior(ctx, prepared.entry.request_id)
     if prior is None:
         _log_failure("write")
         raise _unwritable()
-    return _replay(prior, prepared.fingerprint, prepared.entry.request_id)
+    return _replay(prior, prepared.fingerprint, prepared.response["request_id"])
 
 
 def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
@@ -203,8 +205,8 @@ def _evaluate(ctx: Context, body: dict) -> tuple[Any, Any]:
         raise Problem(503, "No policy is loaded; no decision can be made.",
                       headers=RETRY_AFTER) from None
     try:
-        evaluation = policy.evaluate(body, claims=lookup.claim_lookup(ctx.engine),
-                                     timezone=ctx.timezone)
+        claims = _masked_claims(lookup.claim_lookup(ctx.engine), body, ctx.secret)
+        evaluation = policy.evaluate(body, claims=claims, timezone=ctx.timezone)
     except InvalidRequest as error:
         metrics.REJECTED.labels("422").inc()
         raise Problem(422, error.detail, error.errors) from None
@@ -213,6 +215,22 @@ def _evaluate(ctx: Context, body: dict) -> tuple[Any, Any]:
         raise Problem(503, "The decision log cannot be read; try again.",
                       headers=RETRY_AFTER) from None
     return policy, evaluation
+
+
+def _masked_claims(claims: Any, body: dict, secret: str) -> Any:
+    """The claim look-up, knowing that a claim logged its client id masked when that id
+    was a confidential value of the claim's request (a client.id that is the e-mail):
+    such a claim is still the claim of the same client id asked in clear now."""
+    def lookup_claim(decision_id: str) -> tuple[str, str] | None:
+        found = claims(decision_id)
+        client = body.get("client")  # asked during evaluation: the request is valid
+        client_id = client.get("id") if isinstance(client, dict) else None
+        if (found is not None and isinstance(client_id, str) and found[0] != client_id
+                and hmac.compare_digest(found[0], token(secret, client_id))):
+            return client_id, found[1]
+        return found
+
+    return lookup_claim
 
 
 def _check_person(body: dict, caller: Caller) -> None:
@@ -269,7 +287,7 @@ def _replay(prior: lookup.Prior, fingerprint: str, request_id: str) -> dict[str,
         metrics.REJECTED.labels("409").inc()
         raise Problem(409, "This request_id was used before with another body.",
                       {"request_id": ["Already used with a different request body."]})
-    return prior.response
+    return {**prior.response, "request_id": request_id}
 
 
 def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict,
@@ -277,46 +295,38 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
     # CONTRACT §7 names some; the policy may add more, it cannot take them away.
     paths = dict.fromkeys((*CONTRACT_CONFIDENTIAL, *getattr(policy, "confidential_fields", ())))
     masked, clear = mask_request(body, paths, ctx.secret)
-    reasons = response["reasons"]
+    # The fingerprint is in the hashed document, so verify proves its column too.
     document = {**response, "request": masked, "facts": evaluation.facts,
-                "key_name": caller.key_name, "approvals_presented": _presented(body)}
+                "key_name": caller.key_name, "approvals_presented": _presented(body),
+                "request_fingerprint": fingerprint}
     # Its keys are str: the request was parsed from JSON, the rest is built here.
     text = dumps(document, str_keys=True)
     scrub = Scrubber(clear, ctx.secret)
     if scrub.may_change(text):
-        # A clear value is quoted by a message or a fact (or sits in a field the policy
-        # does not mark): scrub the parts the engine made, then serialise again.
-        document.update(reasons=scrub(reasons), obligations=scrub(response["obligations"]),
-                        facts=scrub(evaluation.facts))
+        # A clear value sits where no path masked it: quoted by a message or a fact, or
+        # as an id (a client.id that is the e-mail). Every part the request or the
+        # engine made is scrubbed, then serialised again; the service's own fields
+        # (ids, dates, hashes) are left whole, a short clear value could match in them.
+        document = {name: value if name in SERVICE_MADE else scrub(value)
+                    for name, value in document.items()}
         text = dumps(document, str_keys=True)
-    action = body["action"]
-    actor = body.get("actor") or {}
-    client = body.get("client") or {}
-    subject = (body.get(SUBJECT[action]) or {}).get("id") if action in SUBJECT else None
-    order_id = (body.get("order") or {}).get("id") if action in ("shipment", "claim") else None
+    # The columns are copies of the masked document (app.audit.columns), never of the
+    # raw body: what verify checks them against, and no clear value gets into them.
+    columns = log_columns.of(document)
+    columns.update(as_of=log_columns.as_date(columns["as_of"]),
+                   decided_at=log_columns.as_datetime(columns["decided_at"]))
     return Entry(
-        decision_id=response["decision_id"],
-        request_id=response["request_id"],
-        request_fingerprint=fingerprint,
-        action=action,
-        outcome=response["outcome"],
-        actor_id=actor.get("id"),
-        actor_role=actor.get("role"),
-        client_id=client.get("id"),
-        subject_id=subject,
-        order_id=order_id,
-        key_name=caller.key_name,
-        policy_name=str(policy.name),
-        policy_version=str(policy.version),
-        policy_sha256=policy.sha256,
-        as_of=date.fromisoformat(str(evaluation.as_of)[:10]),
-        decided_at=decided_at,
-        duration_ms=response["duration_ms"],
+        **columns,
         body=document,
-        reasons=list(reasons),
+        reasons=list(document["reasons"]),
         # Serialised here, in the request's thread, not in the worker's one log committer.
         body_text=text,
     )
+
+
+# Fields of the logged document that the service makes itself, none from the request.
+SERVICE_MADE = frozenset(("action", "as_of", "decided_at", "decision_id", "duration_ms",
+                          "outcome", "policy", "required_approvals", "request_fingerprint"))
 
 
 def _presented(body: dict) -> list[dict[str, Any]]:

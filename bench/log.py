@@ -82,13 +82,15 @@ class Templates:
                 "as_of": evaluation.as_of, "decided_at": "@@AT@@",
                 "duration_ms": round(float(evaluation.duration_ms), 3),
                 "request": _mark(masked, marks), "facts": _mark(evaluation.facts, marks),
-                "key_name": "bench-crm", "seq": "@@SEQ@@",
+                "key_name": "bench-crm", "approvals_presented": [],
+                "request_fingerprint": "@@FP@@", "seq": "@@SEQ@@",
             }
             self.by_action[action].append({
                 "text": dumps(document).replace('"@@SEQ@@"', "@@SEQ@@"),
                 "outcome": evaluation.outcome,
                 "role": request["actor"]["role"],
                 "as_of": date.fromisoformat(evaluation.as_of),
+                "duration_ms": document["duration_ms"],
                 "has_subject": bool(subject), "has_order": bool(order),
                 "reasons": [(r["rule"], r["principle"], r["outcome"])
                             for r in evaluation.reasons],
@@ -138,24 +140,27 @@ def fill(engine: Any, n: int, templates: Templates, seed: int) -> dict[str, Any]
         client = client_ids[bisect.bisect(client_cum, r.random() * client_cum[-1])]
         decision_id = str(uuid.UUID(int=r.getrandbits(128), version=4))
         decided = start + timedelta(seconds=seq * step + r.random())
+        decided = decided.replace(microsecond=decided.microsecond // 1000 * 1000)  # as logged
         at = decided.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        fingerprint = f"{r.getrandbits(256):064x}"
         subject = f"{action[:2]}-{seq}" if tpl["has_subject"] else None
         order = f"or-{seq}" if tpl["has_order"] else None
         if action == "shipment":
             order = subject
         document = (tpl["text"].replace("@@SEQ@@", str(seq)).replace("@@ID@@", decision_id)
                     .replace("@@AT@@", at).replace("@@A@@", actor).replace("@@C@@", client)
-                    .replace("@@S@@", subject or "").replace("@@O@@", order or ""))
+                    .replace("@@S@@", subject or "").replace("@@O@@", order or "")
+                    .replace("@@FP@@", fingerprint))
         digest = hashlib.sha256((prev + document).encode("utf-8")).hexdigest()
         rows.append({
             "seq": seq, "decision_id": decision_id, "request_id": None,
-            "request_fingerprint": digest, "action": action, "outcome": tpl["outcome"],
+            "request_fingerprint": fingerprint, "action": action, "outcome": tpl["outcome"],
             "actor_id": actor, "actor_role": tpl["role"], "client_id": client,
             "subject_id": subject, "order_id": order, "key_name": "bench-crm",
             "policy_name": templates.policy.name,
             "policy_version": templates.policy.version,
             "policy_sha256": templates.policy.sha256, "as_of": tpl["as_of"],
-            "decided_at": decided, "duration_ms": 0.4, "document": document,
+            "decided_at": decided, "duration_ms": tpl["duration_ms"], "document": document,
             "prev_hash": prev, "hash": digest,
         })
         for rule, principle, outcome in tpl["reasons"]:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import db
 from app.api.respond import json_response
-from app.audit import export, impact, query, records, verify
+from app.audit import export, impact, query, records, verify, verify_digests
 from app.audit.models import Decision
 from app.auth import current_key, requires
 from app.problems import Problem, problem_body, problem_response
@@ -79,7 +79,12 @@ def verify_log() -> Response:
     if request.args:
         raise Problem(422, "verify takes no parameters.",
                       {name: ["Unknown parameter."] for name in request.args})
-    return json_response(verify.verify(db.engine()).as_dict())
+    settings = current_app.config["SETTINGS"]
+    if not settings.digest_dir:
+        return json_response(verify.verify(db.engine()).as_dict())
+    # With digests configured, the same proof as `log verify --digests`, plus `digests`;
+    # checked with the server's own key, so it catches a rewrite in the database only.
+    return json_response(verify_digests.with_settings(db.engine(), settings).as_dict())
 
 
 @blueprint.get("/v1/decisions/<decision_id>")
@@ -202,7 +207,9 @@ def openapi_paths() -> dict[str, dict]:
                                   401, 403, 422)}},
         "/v1/decisions/verify": {"get": {
             "summary": verify_log.__doc__.splitlines()[0], "security": _SECURED,
-            "responses": _answers("{ok, checked, first_bad_seq, problem}", 401, 403, 503)}},
+            "responses": _answers("{ok, checked, first_bad_seq, problem}, and `digests` (what "
+                                  "was checked against the signed digests) when "
+                                  "DEALGUARD_DIGEST_DIR is set", 401, 403, 503)}},
         "/v1/policy/impact": {"post": {
             "summary": policy_impact.__doc__.splitlines()[0], "security": _SECURED,
             "parameters": window + [{"name": "limit", "in": "query", "schema": {

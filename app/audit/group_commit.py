@@ -18,9 +18,11 @@ process are under way (`in_flight()`, from the start of a request to its answer)
 milliseconds of waiting cost no CPU, and the larger groups save it. A decision with no
 other request under way is written at once.
 
-A failed group fails every entry in it (the transaction is all or none), except a
-request_id that is already taken: that entry alone gets DuplicateRequestId, and the
-others are written without it, so one retry never fails its neighbours.
+A failed group fails every entry in it (the transaction is all or none), except where
+one entry is at fault: a request_id that is already taken (that entry alone gets
+DuplicateRequestId), or a value the database refuses (a NUL in a string, for
+PostgreSQL; RefusedEntry). Then the others are written without it, so one entry never
+fails its neighbours.
 """
 
 from __future__ import annotations
@@ -38,7 +40,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import metrics
 from app.audit.models import Decision
-from app.audit.writer import DuplicateRequestId, Entry, LogWriteError, append_many
+from app.audit.writer import (
+    DuplicateRequestId,
+    Entry,
+    LogWriteError,
+    RefusedEntry,
+    append_many,
+)
 
 log = logging.getLogger(__name__)
 
@@ -213,8 +221,13 @@ def write_group(engine: Engine, entries: list[Entry]) -> list[Outcome]:
 
     A failed group fails every entry in it (the transaction is all or none), except a
     request_id that is already taken: that entry alone gets DuplicateRequestId and the
-    others are written without it. Every outcome is final when this returns: a
-    duplicate's caller reads the first decision back, which is committed by then.
+    others are written without it; and except an entry whose values are refused
+    (RefusedEntry): the group is written again in halves, and halves of the half that
+    fails, until that entry is alone. A refused group was rolled back whole, so the
+    chain has no gap and no hash over it; the halves are written in order, a
+    transaction each (a few more transactions, on this rare path only: the common one
+    pays nothing for it). Every outcome is final when this returns: a duplicate's
+    caller reads the first decision back, which is committed by then.
     """
     try:
         append_many(engine, entries)
@@ -222,6 +235,11 @@ def write_group(engine: Engine, entries: list[Entry]) -> list[Outcome]:
         if len(entries) == 1:
             return [duplicate]
         return _write_without_duplicates(engine, entries)
+    except RefusedEntry as refused:
+        if len(entries) == 1:
+            return [refused]
+        half = len(entries) // 2
+        return write_group(engine, entries[:half]) + write_group(engine, entries[half:])
     except LogWriteError as error:
         return [error] * len(entries)
     return [None] * len(entries)

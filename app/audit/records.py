@@ -16,7 +16,9 @@ from app.audit.models import Decision
 # What a list page and an export read: everything but the columns only the writer needs.
 COLUMNS = (Decision.seq, Decision.actor_id, Decision.client_id, Decision.subject_id,
            Decision.key_name, Decision.document, Decision.prev_hash, Decision.hash)
-FULL_EXTRA = ("request", "facts", "key_name", "approvals_presented")
+# request_fingerprint: the HMAC of the request as sent, for telling a retry from another
+# body; in the document since verify proves it (None in a record older than that).
+FULL_EXTRA = ("request", "facts", "key_name", "approvals_presented", "request_fingerprint")
 
 
 def summary(row: Any) -> dict[str, Any]:

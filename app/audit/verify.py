@@ -8,9 +8,9 @@ Records are read in seq order, a batch at a time, in one snapshot; for each:
   record breaks this link);
 - its hash is `chain.link(prev_hash, document)`, the writer's own function (a
   changed document or hash fails here);
-- its document names the same seq, decision_id, action and outcome as its columns
-  (the columns are what the log is filtered by; a changed outcome column would make
-  a filter lie while the hash still held);
+- every column is the copy of its document's field that app.audit.columns defines
+  (the columns are what the log is filtered by, and a person's view: a changed
+  outcome or actor_id column would make a filter lie while the hash still held);
 
 and the last record is the chain head the writers keep, so removing the newest
 records, or appending past the head, is found too. The reason rows the rule and
@@ -21,24 +21,22 @@ before it is proven unchanged.
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, String, select, type_coerce
 
-from app.audit import verify_reasons
+from app.audit import columns, verify_columns, verify_reasons
 from app.audit.chain import GENESIS, link
 from app.audit.models import ChainHead, Decision
 from app.audit.verify_reasons import ReasonRows
 from app.audit.writer import HEAD_ID
 
 BATCH = 2000
-_json_string = functools.lru_cache(maxsize=64)(json.JSONEncoder(ensure_ascii=False).encode)
-_COLUMNS = (Decision.seq, Decision.decision_id, Decision.action, Decision.outcome,
-            Decision.document, Decision.prev_hash, Decision.hash)
+# The select's order: seq, the columns of columns.COPIED, then the chain's own.
+_LAST_COPIED = 1 + len(columns.COPIED)
 
 
 @dataclass(frozen=True)
@@ -47,14 +45,23 @@ class Result:
     checked: int  # records read and found sound
     first_bad_seq: int | None
     problem: str | None = None  # what failed at first_bad_seq, for the auditor
+    digests: dict[str, Any] | None = None  # what verify_digests checked, when it did
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "checked": self.checked, "first_bad_seq": self.first_bad_seq,
-                "problem": self.problem}
+        answer = {"ok": self.ok, "checked": self.checked, "first_bad_seq": self.first_bad_seq,
+                  "problem": self.problem}
+        if self.digests is not None:
+            answer["digests"] = self.digests
+        return answer
 
 
-def verify(engine: Engine, batch: int = BATCH) -> Result:
-    """Check the whole chain; reads only, in constant memory."""
+def verify(engine: Engine, batch: int = BATCH,
+           checkpoints: Mapping[int, Any] | None = None) -> Result:
+    """Check the whole chain; reads only, in constant memory.
+
+    `checkpoints` maps a seq to what a signed digest says of it (.hash, .made_at,
+    .previous_seq: app.audit.verify_digests): the record there must have that hash.
+    """
     with engine.connect() as connection:
         if connection.dialect.name == "postgresql":
             # One snapshot for the head and every record, while writers go on appending.
@@ -62,22 +69,39 @@ def verify(engine: Engine, batch: int = BATCH) -> Result:
         with connection.begin():
             head = connection.execute(
                 select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == HEAD_ID)).first()
-            return _walk(_rows(connection, batch), head, ReasonRows(connection, batch))
+            return _walk(_rows(connection, batch), head, ReasonRows(connection, batch),
+                         checkpoints or {})
 
 
 def _rows(connection: Connection, batch: int) -> Iterator[Any]:
+    selected = [Decision.seq, *(getattr(Decision, name) for name in columns.COPIED),
+                Decision.document, Decision.prev_hash, Decision.hash]
+    if connection.dialect.name == "sqlite":
+        # SQLite keeps dates as text and filters compare that text: verify reads it
+        # as stored (and spares parsing a datetime per record).
+        selected = [type_coerce(c, String).label(c.name) if c.name in ("as_of", "decided_at")
+                    else c for c in selected]
     result = connection.execution_options(stream_results=True, yield_per=batch).execute(
-        select(*_COLUMNS).order_by(Decision.seq))
+        select(*selected).order_by(Decision.seq))
     for rows in result.partitions():
         yield from rows
 
 
-def _walk(rows: Iterator[Any], head: Any, reasons: ReasonRows) -> Result:
+def _walk(rows: Iterator[Any], head: Any, reasons: ReasonRows,
+          checkpoints: Mapping[int, Any]) -> Result:
     expected_seq, prev_hash, checked = 1, GENESIS, 0
     for row in rows:
         problem = _check(row, expected_seq, prev_hash)
         if problem is not None:
             return Result(False, checked, expected_seq, problem)
+        signed = checkpoints.get(row.seq)
+        if signed is not None and signed.hash != row.hash:
+            # The chain up to here links, so it was written again from somewhere after
+            # the digest before this one: only the records up to that one are proven.
+            return Result(False, signed.previous_seq, signed.previous_seq + 1,
+                          f"the record at seq {row.seq} is not the one the digest of "
+                          f"{signed.made_at} signed: a record after seq "
+                          f"{signed.previous_seq} was rewritten")
         if head is not None and row.seq > head.seq:
             return Result(False, checked, row.seq, "record beyond the chain head")
         mine, stray = reasons.take(row.seq)
@@ -94,6 +118,12 @@ def _walk(rows: Iterator[Any], head: Any, reasons: ReasonRows) -> Result:
             return Result(False, checked, expected_seq, "records missing before the chain head")
         if head.seq and head.hash != prev_hash:
             return Result(False, checked, head.seq, "last record differs from the chain head")
+    beyond = [c for seq, c in checkpoints.items() if seq >= expected_seq]
+    if beyond:
+        signed = min(beyond, key=lambda c: c.seq)
+        return Result(False, checked, expected_seq,
+                      f"the log ends at seq {expected_seq - 1}, but the digest of "
+                      f"{signed.made_at} signed seq {signed.seq}: records were removed")
     return Result(True, checked, None)
 
 
@@ -102,38 +132,27 @@ def _check(row: Any, expected_seq: int, prev_hash: str) -> str | None:
         return "seq out of sequence (a record removed, inserted or renumbered)"
     if row.prev_hash != prev_hash:
         return "prev_hash does not link to the previous record"
-    if link(row.prev_hash, row.document) != row.hash:
+    text = row.document
+    if link(row.prev_hash, text) != row.hash:
         return "hash does not match the document"
-    if _columns_match_quickly(row):
+    if not text.endswith(f',"seq":{row.seq}}}'):
+        document = _parse(text)
+        if document is None:
+            return "document is not a JSON object"
+        if document.get("seq") != row.seq:
+            return "column seq differs from the document"
+    values = verify_columns.as_document(row[1:_LAST_COPIED])
+    if verify_columns.matches_text(values, text):
         return None
-    return _columns_differ(row)
-
-
-def _columns_match_quickly(row: Any) -> bool:
-    """The columns against the document's text, without parsing it.
-
-    The document is canonical JSON (keys sorted, no spaces), so its top level reads
-    {"action":..,"as_of":..,"decided_at":..,"decision_id":..,"duration_ms":.. ...
-    "outcome":..,"policy":{.. ... ,"seq":N}. Strings inside it have their quotes
-    escaped, so these fragments only match as keys. Parsing millions of documents
-    would triple verify's time; a miss falls back to parsing, so a document of
-    another shape costs time, never a false alarm.
-    """
-    text, quote = row.document, _json_string  # action and outcome: a handful of values
-    return (text.startswith(f'{{"action":{quote(row.action)},')
-            and text.endswith(f',"seq":{row.seq}}}')
-            and f'"decision_id":{quote.__wrapped__(row.decision_id)},"duration_ms":' in text
-            and f'"outcome":{quote(row.outcome)},"policy":' in text)
-
-
-def _columns_differ(row: Any) -> str | None:
-    try:
-        document = json.loads(row.document)
-    except ValueError:
-        return "document is not JSON"
-    if not isinstance(document, dict):
+    document = _parse(text)
+    if document is None:
         return "document is not a JSON object"
-    for name in ("seq", "decision_id", "action", "outcome"):
-        if document.get(name) != getattr(row, name):
-            return f"column {name} differs from the document"
-    return None
+    return verify_columns.differ(values, text, document)
+
+
+def _parse(text: str) -> dict[str, Any] | None:
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None

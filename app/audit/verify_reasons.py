@@ -64,8 +64,9 @@ def differ(document: str, rows: list[Any]) -> str | None:
     for reason, row in zip(reasons, rows, strict=True):
         for name in ("rule", "principle", "outcome"):
             logged = str(reason.get(name, ""))
-            # The writer masks confidential values in the document's text only; a rule
-            # id that happens to contain one is a masking artefact, not tampering.
+            # Records written before the reason rows were made from the masked document
+            # kept in clear in their row a rule id that the document masks: a masking
+            # artefact of those records, not tampering.
             if logged != getattr(row, name) and "hmac:" not in logged:
                 return f"reason rows differ from the document ({name})"
     return None

@@ -33,6 +33,12 @@ class DuplicateRequestId(Exception):
     """Another record already holds this request_id (a concurrent retry)."""
 
 
+class RefusedEntry(LogWriteError):
+    """The database (or the chain's own encoding) refused a value of an entry: a NUL in a
+    string for PostgreSQL, a lone surrogate for UTF-8. Not a failure of the database, so
+    the other entries of its group can be written without the one that holds it."""
+
+
 @dataclass
 class Entry:
     """A finished, masked decision, waiting for its seq and hash."""
@@ -98,7 +104,8 @@ class Written:
 def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
     """Write `entries` as the next records, all or none, in one transaction (one fsync).
 
-    Raises LogWriteError, or DuplicateRequestId when a request_id is taken already.
+    Raises LogWriteError, RefusedEntry (a LogWriteError) when a value of some entry was
+    refused, or DuplicateRequestId when a request_id is taken already.
     The statements run on the driver's own connection, compiled once per dialect:
     SQLAlchemy's per-statement work cost more than the inserts themselves, and it is
     all done while every other writer waits for the chain head.
@@ -118,8 +125,10 @@ def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
     except sql.integrity_error as error:
         if "request_id" in str(error).lower():
             raise DuplicateRequestId() from None
-        raise LogWriteError(type(error).__name__) from None
-    except (sql.driver_error, SQLAlchemyError, OSError, ValueError, TypeError) as error:
+        raise RefusedEntry(type(error).__name__) from None
+    except sql.refused_errors as error:
+        raise RefusedEntry(type(error).__name__) from None
+    except (sql.driver_error, SQLAlchemyError, OSError) as error:
         # The message of a driver error may quote row values; keep only its type.
         raise LogWriteError(type(error).__name__) from None
 
@@ -253,6 +262,8 @@ class _Statements:
     reason_params: Any
     head_params: Any
     integrity_error: type[Exception]
+    # Errors about the values of an entry, not about the database (RefusedEntry).
+    refused_errors: tuple[type[Exception], ...]
     driver_error: type[Exception]
 
 
@@ -282,6 +293,11 @@ def _compile(dialect) -> _Statements:
         head_params=lambda seq, digest: move_params(
             {"head_id": HEAD_ID, "new_seq": seq, "new_hash": digest}),
         integrity_error=dbapi.IntegrityError,
+        # DataError: a value the column cannot hold (SQLSTATE class 22); ValueError
+        # (UnicodeEncodeError) and TypeError: one the canonical text, the hash or the
+        # driver's encoding cannot take. Not ProgrammingError: PostgreSQL says that of
+        # a missing table, which no entry is at fault for.
+        refused_errors=(dbapi.DataError, ValueError, TypeError),
         driver_error=dbapi.Error,
     )
 

@@ -7,11 +7,13 @@ required, never skipped, where DEALGUARD_REQUIRE_POSTGRES=1).
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, insert, select, text, update
 
+from app.audit import columns
 from app.audit.chain import link
 from app.audit.models import ChainHead, Decision, DecisionReason
 from app.cli import main
@@ -67,7 +69,7 @@ def test_a_changed_document_is_found(chain, verify, db_engine):
 
 def test_a_changed_document_with_its_hash_recomputed_is_found(chain, verify, db_engine):
     row = _row(db_engine, 3)
-    document = row.document.replace('"c-1"', '"c-9"')
+    document = row.document.replace('"amount":400', '"amount":40')  # no column copies it
     _execute(db_engine, update(Decision).where(Decision.seq == 3).values(
         document=document, hash=link(row.prev_hash, document)))
     assert verify()["first_bad_seq"] == 4  # the next record no longer links to it
@@ -83,6 +85,42 @@ def test_a_changed_filter_column_is_found(chain, verify, db_engine):
     _execute(db_engine, update(Decision).where(Decision.seq == 4).values(outcome="deny"))
     result = verify()
     assert result["first_bad_seq"] == 4 and "outcome" in result["problem"]
+
+
+# A value each column could be given in SQL instead of its document's.
+OTHER_VALUES = {
+    "decision_id": "ffffffff-0000-4000-8000-000000000000", "request_id": "crm-forged",
+    "request_fingerprint": "0" * 64, "action": "discount", "outcome": "deny",
+    "actor_id": "m-2", "actor_role": "head_of_sales", "client_id": "c-2",
+    "subject_id": "cl-2", "order_id": "o-2", "key_name": "someone-else",
+    "policy_name": "other-policy", "policy_version": "1999.1", "policy_sha256": "0" * 64,
+    "as_of": date(2020, 1, 1), "decided_at": datetime(2020, 1, 1, 12, tzinfo=UTC),
+    "duration_ms": 99.5,
+}
+
+
+@pytest.mark.parametrize("column", columns.COPIED)
+def test_each_column_changed_in_sql_is_found(chain, verify, db_engine, column):
+    # Seq 6 is a claim: every column holds a value (a subject and an order too). The
+    # hash still holds; a filter, or a manager's view, would now show it elsewhere.
+    _execute(db_engine, update(Decision).where(Decision.seq == 6).values(
+        {column: OTHER_VALUES[column]}))
+    result = verify()
+    assert (result["ok"], result["first_bad_seq"], result["checked"]) == (False, 6, 5)
+    assert result["problem"] == f"column {column} differs from the document"
+
+
+@pytest.mark.parametrize("column", ["subject_id", "order_id", "actor_id", "client_id"])
+def test_a_column_emptied_in_sql_is_found(chain, verify, db_engine, column):
+    _execute(db_engine, update(Decision).where(Decision.seq == 6).values({column: None}))
+    assert verify()["first_bad_seq"] == 6
+
+
+def test_decided_at_moved_by_a_millisecond_is_found(chain, verify, db_engine):
+    logged = _row(db_engine, 6).decided_at
+    moved = logged.replace(microsecond=(logged.microsecond + 1000) % 1_000_000)
+    _execute(db_engine, update(Decision).where(Decision.seq == 6).values(decided_at=moved))
+    assert verify()["first_bad_seq"] == 6
 
 
 def test_a_deleted_record_is_found(chain, verify, db_engine):
