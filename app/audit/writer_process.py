@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import secrets
 import select
 import signal
 import struct
@@ -261,13 +262,17 @@ def application_name(url: str, pid: int) -> str | None:
     """The PostgreSQL application_name of the writer process `pid`, for settling.
 
     It keeps the application_name the URL gives, if any, in front (an operator's filter
-    on it still finds the writers), and ends with the pid (unique on this host).
+    on it still finds the writers); the pid and a random part make it unique among the
+    writers of every host on the database (settling ends the sessions of that name).
     """
     parsed = make_url(url)
     if not parsed.drivername.startswith("postgresql"):
         return None
+    # PostgreSQL keeps 63 bytes of printable ASCII: the name must survive whole, or the
+    # settling would look for a session that does not exist by that name.
     base = str(parsed.query.get("application_name") or "dealguard")
-    return f"{base[:32]}-log-writer-{pid}"
+    base = "".join(c for c in base if " " <= c <= "~")[:24]
+    return f"{base}-log-writer-{pid}-{secrets.token_hex(6)}"
 
 
 def _settle(url: str, child: _Child, entries: list[Entry]) -> list[Outcome]:
