@@ -37,7 +37,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.extensions["dealguard.writer_process"] = writer
     app.extensions["dealguard.committer"] = GroupCommitter(
         db_engine(app), write=writer.write if writer is not None else None,
-        gather_seconds=settings.log_gather_ms / 1000)
+        gather_seconds=settings.log_gather_ms / 1000,
+        probe=writer.probe if writer is not None else None,
+        # Only a writer process can be stopped when it hangs (writer_process.py).
+        write_timeout=settings.log_write_timeout if writer is not None else None)
     register_error_handlers(app)
     # No view uses Flask's session; the default one would still build a signing
     # serializer and look for a cookie on every request.
@@ -66,7 +69,7 @@ def _writer_process(settings: Settings) -> WriterProcess | None:
     url = settings.database_url
     if settings.log_writer != "process" or ":memory:" in url or url in ("sqlite://", "sqlite:"):
         return None  # an in-memory database cannot be shared with another process
-    return WriterProcess(url, settings.sqlite_synchronous)
+    return WriterProcess(url, settings.sqlite_synchronous, timeout=settings.log_write_timeout)
 
 
 def db_engine(app: Flask):

@@ -11,6 +11,8 @@ SQLITE_SYNCHRONOUS = ("FULL", "EXTRA", "NORMAL")
 LOG_WRITERS = ("process", "thread")
 # A decision waits at most this long for others to share its commit.
 MAX_GATHER_MS = 100.0
+# DEALGUARD_LOG_WRITE_TIMEOUT bounds, in seconds (see Settings.log_write_timeout).
+LOG_WRITE_TIMEOUT_RANGE = (0.5, 60.0)
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,15 @@ class Settings:
     digest_key: str = field(default="", repr=False)
     digest_dir: str = ""
     digest_public_key: str = ""
+    # How long a decision may wait for its log write before it is answered 503: a writer
+    # process that has not answered by then is killed and replaced, and what it did is
+    # read back from the log (app/audit/writer_process.py, settle.py). 6 s, plus the
+    # settling (milliseconds; 2 to 4 s when the database itself is failing), keeps the
+    # 503 within 10 s. A healthy commit takes milliseconds, and a group waits for the
+    # chain head behind a few others at most, so 6 s is taken for a hang only when
+    # something is really wrong; and a slow writer taken for hung costs 503s and a new
+    # process, never a wrong answer: what it committed is answered as logged.
+    log_write_timeout: float = 6.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -73,6 +84,12 @@ class Settings:
         if not 0 <= log_gather_ms <= MAX_GATHER_MS:
             raise RuntimeError("DEALGUARD_LOG_GATHER_MS must be a number of milliseconds "
                                f"from 0 to {MAX_GATHER_MS:g}")
+        log_write_timeout = _seconds(env.get("DEALGUARD_LOG_WRITE_TIMEOUT"),
+                                     cls.log_write_timeout)
+        low, high = LOG_WRITE_TIMEOUT_RANGE
+        if not low <= log_write_timeout <= high:
+            raise RuntimeError("DEALGUARD_LOG_WRITE_TIMEOUT must be a number of seconds "
+                               f"from {low:g} to {high:g}")
         return cls(
             database_url=env.get("DEALGUARD_DATABASE_URL", cls.database_url),
             policy_path=env.get("DEALGUARD_POLICY", cls.policy_path),
@@ -86,4 +103,15 @@ class Settings:
             digest_key=env.get("DEALGUARD_DIGEST_KEY", ""),
             digest_dir=env.get("DEALGUARD_DIGEST_DIR", ""),
             digest_public_key=env.get("DEALGUARD_DIGEST_PUBLIC_KEY", ""),
+            log_write_timeout=log_write_timeout,
         )
+
+
+def _seconds(value: str | None, default: float) -> float:
+    """A number of seconds from the environment; NaN (out of every range) if not a number."""
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        return float("nan")

@@ -32,6 +32,10 @@ LOG_WRITE_FAILURES = Counter(
     "dealguard_log_write_failures_total",
     "Decisions refused with 503 because the decision log could not be written",
 )
+LOG_WRITERS_LOST = Counter(
+    "dealguard_log_writers_lost_total",
+    "Log writer processes that died or did not answer in time, killed and replaced",
+)
 LOG_GROUP_SIZE = Histogram(
     "dealguard_log_group_size",
     "Decisions written together in one log transaction (one fsync) by the group committer",

@@ -31,10 +31,12 @@ def ready() -> Response:
         current_app.extensions["dealguard.policy"].current()
     except PolicyUnavailable:
         checks["policy"] = "not loaded"
-    writer = current_app.extensions.get("dealguard.writer_process")
-    if writer is not None:
-        # No decision can be given that this worker cannot log.
-        checks["log_writer"] = "ok" if writer.ping() else "not answering"
+    # No decision can be given that this worker cannot log: ready only if its last log
+    # write (or, with none lately, a probe that writes and leaves the log as it was)
+    # went through. A full disk, a database refusing writes, a hung writer process:
+    # each is "not ready" here, as every decision would be a 503.
+    why_not = current_app.extensions["dealguard.committer"].writable()
+    checks["log"] = "ok" if why_not is None else f"cannot be written ({why_not})"
     if all(value == "ok" for value in checks.values()):
         return json_response({"status": "ok", "checks": checks})
     body = problem_body(503, "Not ready: " + ", ".join(

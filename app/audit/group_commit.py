@@ -23,10 +23,18 @@ one entry is at fault: a request_id that is already taken (that entry alone gets
 DuplicateRequestId), or a value the database refuses (a NUL in a string, for
 PostgreSQL; RefusedEntry). Then the others are written without it, so one entry never
 fails its neighbours.
+
+With a write timeout (the service's writer process), a decision waits at most that
+long: one still queued then is taken out and answered 503 (it was never sent, so it is
+surely not logged); one already in a group is answered when its writer is, whose
+deadline is the group's earliest (writer_process.py kills a writer that misses it and
+settles what it wrote). The committer also keeps the outcome of the last write, for
+/health/ready (writable()).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import threading
@@ -40,6 +48,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import metrics
 from app.audit.models import Decision
+from app.audit.probe import probe_write
 from app.audit.writer import (
     DuplicateRequestId,
     Entry,
@@ -56,6 +65,10 @@ MAX_GROUP = 128
 # A committer with nothing to do ends; the next decision starts a new one. So an app
 # that is created and dropped (tests, the CLI) leaves no thread behind for long.
 IDLE_SECONDS = 10.0
+# /health/ready: a write outcome this recent answers it without a probe (under load
+# there is always one); a probe or a write under way must answer within READY_WAIT.
+FRESH_SECONDS = 2.0
+READY_WAIT = 1.0
 
 
 @dataclass(eq=False)
@@ -63,6 +76,7 @@ class _Slot:
     """One waiting decision: its entry, then done, with the error that applies to it if any."""
 
     entry: Entry
+    deadline: float | None = None  # time.monotonic() by which it is answered, if bounded
     done: threading.Event = field(default_factory=threading.Event)
     error: Exception | None = None
 
@@ -79,16 +93,25 @@ class GroupCommitter:
 
     def __init__(self, engine: Engine, max_group: int = MAX_GROUP,
                  idle_seconds: float = IDLE_SECONDS,
-                 write: Callable[[list[Entry]], list[Outcome]] | None = None,
-                 gather_seconds: float = 0.0) -> None:
+                 write: Callable[[list[Entry], float | None], list[Outcome]] | None = None,
+                 gather_seconds: float = 0.0,
+                 probe: Callable[[float | None], Exception | None] | None = None,
+                 write_timeout: float | None = None) -> None:
         self.engine = engine
         # Where a group goes: by default this process writes it (write_group); the
         # service hands it to a writer process instead (app/audit/writer_process.py).
-        self.write = write or (lambda entries: write_group(engine, entries))
+        # write(entries, deadline) -> outcomes; probe(deadline) -> None or the error.
+        self.write = write or (lambda entries, deadline: write_group(engine, entries))
+        self.probe = probe or (lambda deadline: _probe_here(engine))
         self.max_group = max_group
         self.idle_seconds = idle_seconds
         # The service passes Settings.log_gather_ms; 0 never waits for requests under way.
         self.gather_seconds = gather_seconds
+        # Settings.log_write_timeout with a writer process, which can be killed when it
+        # hangs. None (writes in this process, which cannot be stopped halfway): a
+        # decision waits for its write, bounded by the database's own timeouts.
+        self.write_timeout = write_timeout
+        self.fresh_seconds = FRESH_SECONDS
         self._reset()
 
     def _reset(self) -> None:
@@ -97,6 +120,13 @@ class GroupCommitter:
         self._queue: list[_Slot] = []
         self._thread: threading.Thread | None = None
         self._in_flight = 0  # decision requests of this process under way (in_flight())
+        self._probe_wanted = False
+        # The last write's outcome (writes and probes alike), for writable().
+        self._health = threading.Condition()
+        self._last_at = float("-inf")  # time.monotonic() when it ended
+        self._last_error: str | None = "nothing written yet"
+        self._writes: dict[int, float] = {}  # writes under way: token -> start
+        self._tokens = itertools.count()
 
     @contextmanager
     def in_flight(self) -> Iterator[None]:
@@ -134,40 +164,58 @@ class GroupCommitter:
 
         Raises LogWriteError (the caller answers 503) or DuplicateRequestId.
         """
-        slot = _Slot(entry)
+        timeout = self.write_timeout
+        slot = _Slot(entry, None if timeout is None else time.monotonic() + timeout)
         if self._pid != os.getpid():
             # A forked child has the parent's queue but not its thread: start afresh.
             self._reset()
         with self._cond:
             self._queue.append(slot)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="dealguard-log-committer",
-                                                daemon=True)
-                self._thread.start()
+            self._ensure_thread()
             # Wake the committer only when it may act: it sleeps with an empty queue, or
             # gathers until every request under way is queued or the group is full. Each
             # needless wake-up costs a switch of the GIL.
             if (len(self._queue) == 1 or self._in_flight <= len(self._queue)
                     or len(self._queue) >= self.max_group):
                 self._cond.notify()
+        if timeout is not None and not slot.done.wait(timeout):
+            with self._cond:
+                if slot in self._queue:  # never sent to a writer: surely not logged
+                    self._queue.remove(slot)
+                    slot.fail(LogWriteError("no log write within the timeout"))
         # The committer resolves every slot it takes, whatever happens (see _commit), so
-        # this wait ends; the database's own lock timeouts bound how long it takes.
+        # this wait ends: by the group's deadline (and the settling of a lost writer
+        # process), or in this process by the database's own lock timeouts.
         slot.done.wait()
         if slot.error is not None:
             raise slot.error
+
+    def _ensure_thread(self) -> None:
+        """Start the committer thread if there is none (with self._cond held)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="dealguard-log-committer",
+                                            daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         try:
             while True:
                 with self._cond:
-                    while not self._queue:
-                        if not self._cond.wait(self.idle_seconds) and not self._queue:
+                    while not self._queue and not self._probe_wanted:
+                        if (not self._cond.wait(self.idle_seconds) and not self._queue
+                                and not self._probe_wanted):
                             self._thread = None  # under the lock: append() starts a new one
                             return
-                    self._gather()
+                    if self._queue:
+                        self._gather()
                     group = self._queue[: self.max_group]
                     del self._queue[: self.max_group]
-                self._commit(group)
+                    # A group's outcome answers a probe as well as a probe would.
+                    probe, self._probe_wanted = self._probe_wanted and not group, False
+                if group:
+                    self._commit(group)
+                elif probe:
+                    self._run_probe()
         except BaseException:
             # Should never happen (_commit catches everything); if it does, nobody waits
             # forever: the queued decisions are refused and the next one starts a thread.
@@ -189,31 +237,112 @@ class GroupCommitter:
                 return
             self._cond.wait(deadline - now)
 
-    def write_now(self, entries: list[Entry]) -> list[Outcome]:
+    def write_now(self, entries: list[Entry], deadline: float | None = None) -> list[Outcome]:
         """Write `entries` as one group in the calling thread (a batch); never raises.
 
-        The outcome of each, in order, as write_group gives them.
+        The outcome of each, in order, as write_group gives them. `deadline`
+        (time.monotonic()) defaults to now + write_timeout.
         """
+        if not entries:
+            return []
+        if deadline is None and self.write_timeout is not None:
+            deadline = time.monotonic() + self.write_timeout
+        token = self._writing()
         try:
-            outcomes = self.write(entries)
+            outcomes = self.write(entries, deadline)
             if len(outcomes) != len(entries):
                 raise ValueError("not one outcome per entry")
-            return outcomes
         except Exception as error:  # noqa: BLE001 - every entry gets an outcome
             log.error("log write failed: %s", type(error).__name__)
-            return [LogWriteError(type(error).__name__)] * len(entries)
+            outcomes = [LogWriteError(type(error).__name__)] * len(entries)
+        # Written if the database took any of them (a taken request_id is its answer too).
+        failures = [o for o in outcomes if isinstance(o, LogWriteError)]
+        self._wrote(token, str(failures[0]) if failures and len(failures) == len(outcomes)
+                    else None)
+        return outcomes
 
     def _commit(self, group: list[_Slot]) -> None:
+        if self.write_timeout is not None:
+            # A decision is sent only while half its timeout is left; with less, its
+            # writer would be killed for the time the decision spent queued (behind a
+            # slow group, say). Not sent, it is surely not logged: 503 now.
+            send_by = time.monotonic() + self.write_timeout / 2
+            late = [slot for slot in group if slot.deadline < send_by]
+            for slot in late:
+                slot.fail(LogWriteError("no log write within the timeout"))
+            group = [slot for slot in group if slot.deadline >= send_by]
+            if not group:
+                return
         metrics.LOG_GROUP_SIZE.observe(len(group))
-        outcomes = self.write_now([slot.entry for slot in group])
+        deadline = None if self.write_timeout is None else min(s.deadline for s in group)
+        outcomes = self.write_now([slot.entry for slot in group], deadline)
         for slot, outcome in zip(group, outcomes, strict=True):
             if outcome is None:
                 slot.resolve()
             else:
                 slot.fail(outcome)
 
+    def writable(self, wait: float = READY_WAIT) -> str | None:
+        """None when the log can be written now; else why not, in a few words.
+
+        The last write of this process answers if it ended less than fresh_seconds ago
+        and none has been under way longer than `wait`; else the committer probes
+        (probe(): a write that leaves the log as it was), and this waits up to `wait`
+        seconds for that, or any, write to end.
+        """
+        if self._pid != os.getpid():
+            self._reset()
+        asked = time.monotonic()
+        with self._health:
+            oldest = min(self._writes.values(), default=asked)
+            if asked - oldest > wait:
+                return f"a log write has been under way for {asked - oldest:.0f} s"
+            if asked - self._last_at <= self.fresh_seconds:
+                return self._last_error
+        with self._cond:
+            self._probe_wanted = True
+            self._ensure_thread()
+            self._cond.notify()
+        with self._health:
+            if not self._health.wait_for(lambda: self._last_at >= asked, wait):
+                return f"no log write ended within {wait:g} s"
+            return self._last_error
+
+    def _run_probe(self) -> None:
+        deadline = None if self.write_timeout is None else time.monotonic() + self.write_timeout
+        token = self._writing()
+        try:
+            error = self.probe(deadline)
+        except Exception as unexpected:  # noqa: BLE001 - a probe that fails says so
+            error = unexpected
+        if error is not None:
+            log.error("log write probe failed: %s", error)
+        self._wrote(token, None if error is None else str(error) or type(error).__name__)
+
+    def _writing(self) -> int:
+        """Note a write (or probe) under way; its token for _wrote."""
+        token = next(self._tokens)
+        with self._health:
+            self._writes[token] = time.monotonic()
+        return token
+
+    def _wrote(self, token: int, error: str | None) -> None:
+        """Note the end of a write: None if it wrote, else why it did not."""
+        with self._health:
+            self._writes.pop(token, None)
+            self._last_at, self._last_error = time.monotonic(), error
+            self._health.notify_all()
+
 
 Outcome = Exception | None  # None: written; else LogWriteError or DuplicateRequestId
+
+
+def _probe_here(engine: Engine) -> Exception | None:
+    try:
+        probe_write(engine)
+    except LogWriteError as error:
+        return error
+    return None
 
 
 def write_group(engine: Engine, entries: list[Entry]) -> list[Outcome]:

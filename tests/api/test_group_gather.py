@@ -36,7 +36,7 @@ class Recorder:
     def __init__(self) -> None:
         self.groups: list[list[str | None]] = []
 
-    def __call__(self, entries: list[Entry]) -> list[None]:
+    def __call__(self, entries: list[Entry], deadline: float | None = None) -> list[None]:
         self.groups.append([e.request_id for e in entries])
         return [None] * len(entries)
 

@@ -14,7 +14,7 @@ def test_live_and_ready(client):
     assert client.get("/health/live").status_code == 200
     response = client.get("/health/ready")
     assert response.status_code == 200
-    assert response.get_json()["checks"] == {"database": "ok", "policy": "ok"}
+    assert response.get_json()["checks"] == {"database": "ok", "policy": "ok", "log": "ok"}
 
 
 def test_not_ready_without_a_policy(app, settings, tmp_path, body, make_key):

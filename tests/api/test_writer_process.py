@@ -20,8 +20,9 @@ from sqlalchemy import select, text
 
 from app.audit.models import Decision
 from app.audit.writer import Entry, LogWriteError
-from app.audit.writer_process import ANSWER_SECONDS, WriterProcess
-from tests.api.conftest import make_body
+from app.audit.writer_process import WRITE_TIMEOUT, WriterProcess
+from tests.api import frozen_writer
+from tests.api.conftest import make_body, wait_until
 from tests.chain import assert_one_chain
 
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
@@ -36,14 +37,30 @@ def settings(settings, backend):
 
 @pytest.fixture
 def app(app):
+    # Started and ready (its imports take a second or more on a busy machine), so the
+    # first decision of a test does not race the start.
+    assert app.extensions["dealguard.writer_process"].start(wait=60)
     yield app
     app.extensions["dealguard.writer_process"].close()
 
 
 def writer_pid(app) -> int:
-    child = app.extensions["dealguard.writer_process"]._child
-    assert child is not None and child.poll() is None
-    return child.pid
+    pid = app.extensions["dealguard.writer_process"].pid
+    assert pid is not None
+    return pid
+
+
+def shorten_write_timeout(app, seconds: float) -> None:
+    app.extensions["dealguard.committer"].write_timeout = seconds
+    app.extensions["dealguard.writer_process"].timeout = seconds
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def logged_request_ids(engine) -> list[str | None]:
@@ -92,7 +109,7 @@ def test_a_killed_writer_is_replaced_and_the_chain_goes_on(app, client, make_key
     assert client.post("/v1/decisions", json=make_body("offer"), headers=headers).status_code == 200
     killed = writer_pid(app)
     os.kill(killed, signal.SIGKILL)
-    app.extensions["dealguard.writer_process"]._child.wait(10)
+    app.extensions["dealguard.writer_process"]._child.process.wait(10)
     response = client.post("/v1/decisions", json=make_body("claim"), headers=headers)
     assert response.status_code == 200
     assert writer_pid(app) != killed
@@ -116,7 +133,7 @@ def test_a_hung_writer_fails_its_group_and_is_replaced(settings, backend, app, m
     headers = make_key("crm")
     writer = app.extensions["dealguard.writer_process"]
     assert client.post("/v1/decisions", json=make_body("offer"), headers=headers).status_code == 200
-    writer.answer_seconds = 0.5
+    shorten_write_timeout(app, 1.0)
     hung = writer_pid(app)
     os.kill(hung, signal.SIGSTOP)
     try:
@@ -127,7 +144,9 @@ def test_a_hung_writer_fails_its_group_and_is_replaced(settings, backend, app, m
             os.kill(hung, signal.SIGCONT)  # killed by the parent by now, normally
     assert response.status_code == 503
     assert response.headers["Retry-After"]
-    writer.answer_seconds = ANSWER_SECONDS
+    assert not alive(hung)  # killed before the answer: it can never write h-1 now
+    shorten_write_timeout(app, WRITE_TIMEOUT)
+    assert writer.start(wait=60)  # the replacement, started when the hung one was killed
     retry = client.post("/v1/decisions", json=make_body("claim", request_id="h-1"),
                         headers=headers)
     assert retry.status_code == 200
@@ -136,12 +155,87 @@ def test_a_hung_writer_fails_its_group_and_is_replaced(settings, backend, app, m
     assert assert_one_chain(db_engine) == 2
 
 
+def freeze_next_group(app, tmp_path, monkeypatch, moment: str) -> None:
+    """The writer's next group freezes it at `moment` (tests/api/frozen_writer.py)."""
+    marker = tmp_path / "freeze"
+    marker.write_text(moment)
+    monkeypatch.setenv(frozen_writer.VARIABLE, str(marker))
+    writer = app.extensions["dealguard.writer_process"]
+    writer.close()
+    writer.command = frozen_writer.COMMAND
+    assert writer.start(wait=60)
+
+
+def test_a_writer_frozen_before_its_commit_is_killed_and_its_decisions_never_logged(
+        app, make_key, client, db_engine, tmp_path, monkeypatch):
+    # Frozen holding the chain-head lock with the group inserted: the caller is told
+    # 503 only once the writer is dead and (PostgreSQL) its session ended, so the group
+    # can never be committed after; and the lock it held does not block the next one.
+    headers = make_key("crm")
+    freeze_next_group(app, tmp_path, monkeypatch, "before-commit")
+    frozen = writer_pid(app)
+    shorten_write_timeout(app, 2.0)
+    response = client.post("/v1/decisions", json=make_body("claim", request_id="f-1"),
+                           headers=headers)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+    assert not alive(frozen)
+    assert logged_request_ids(db_engine) == []
+    shorten_write_timeout(app, WRITE_TIMEOUT)
+    assert app.extensions["dealguard.writer_process"].start(wait=60)
+    after = client.post("/v1/decisions", json=make_body("claim", request_id="f-2"),
+                        headers=headers)
+    assert after.status_code == 200
+    assert logged_request_ids(db_engine) == ["f-2"]
+    assert assert_one_chain(db_engine) == 1
+
+
+def test_a_writer_frozen_after_its_commit_is_killed_and_its_decisions_answered_as_logged(
+        app, make_key, client, db_engine, tmp_path, monkeypatch):
+    # Committed but never answered: the log says so, and the caller gets the decision.
+    headers = make_key("crm")
+    freeze_next_group(app, tmp_path, monkeypatch, "after-commit")
+    frozen = writer_pid(app)
+    # Long enough for the child to commit before it is taken for hung, on any machine.
+    shorten_write_timeout(app, 5.0)
+    response = client.post("/v1/decisions", json=make_body("claim", request_id="c-1"),
+                           headers=headers)
+    assert response.status_code == 200
+    assert not alive(frozen)
+    with db_engine.connect() as connection:
+        logged = connection.execute(select(Decision.decision_id, Decision.request_id)).all()
+    assert [tuple(row) for row in logged] == [(response.get_json()["decision_id"], "c-1")]
+    assert assert_one_chain(db_engine) == 1
+
+
+def test_ready_says_not_ready_while_the_writer_is_frozen_and_ready_once_replaced(
+        app, make_key, client, db_engine, tmp_path, monkeypatch):
+    headers = make_key("crm")
+    committer = app.extensions["dealguard.committer"]
+    committer.fresh_seconds = 0  # every readiness check looks again
+    freeze_next_group(app, tmp_path, monkeypatch, "before-commit")
+    assert client.get("/health/ready").status_code == 200
+    shorten_write_timeout(app, 3.0)
+    answer: list = []
+    decision = threading.Thread(target=lambda: answer.append(client.post(
+        "/v1/decisions", json=make_body("claim"), headers=headers)))
+    decision.start()
+    wait_until(lambda: client.get("/health/ready").status_code == 503,
+               "readiness says not ready while the writer is frozen")
+    decision.join(60)
+    assert answer[0].status_code == 503
+    shorten_write_timeout(app, WRITE_TIMEOUT)
+    wait_until(lambda: client.get("/health/ready").status_code == 200,
+               "readiness says ready once the writer is replaced")
+    assert logged_request_ids(db_engine) == []
+
+
 def test_the_child_ends_when_its_worker_closes_the_pipe(settings, backend):
     writer = WriterProcess(settings.database_url)
-    writer.start()
+    assert writer.start(wait=60)
     child = writer._child
     writer.close()
-    assert child.wait(10) == 0
+    assert child.process.wait(10) == 0
 
 
 def sample_entries(count: int) -> list[Entry]:
@@ -153,6 +247,27 @@ def sample_entries(count: int) -> list[Entry]:
                   as_of=now.date(), decided_at=now, duration_ms=0.1,
                   body={"decision_id": f"d-{i}"}, body_text=f'{{"decision_id":"d-{i}"}}')
             for i in range(count)]
+
+
+def test_a_frozen_writer_is_killed_even_when_a_group_does_not_fit_into_its_pipe(app):
+    # 300 entries of 1 KiB do not fit the pipe's 64 KiB: sending them to a child that
+    # reads nothing must give up at the deadline too, not wait for ever.
+    writer = app.extensions["dealguard.writer_process"]
+    writer.timeout = 1.0
+    frozen = writer_pid(app)
+    os.kill(frozen, signal.SIGSTOP)
+    entries = [replace(entry, body_text=entry.body_text[:-1] + ',"pad":"' + "x" * 1024 + '"}')
+               for entry in sample_entries(300)]
+    outcomes: list = []
+    sender = threading.Thread(target=lambda: outcomes.extend(writer.write(entries)), daemon=True)
+    sender.start()
+    sender.join(60)  # a bound against the hang this test is about
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(frozen, signal.SIGCONT)
+    assert not sender.is_alive()
+    assert len(outcomes) == 300
+    assert all(isinstance(outcome, LogWriteError) for outcome in outcomes)
+    assert not alive(frozen)
 
 
 def test_an_unreachable_database_fails_every_entry(tmp_path):
@@ -228,18 +343,31 @@ def test_a_batch_is_written_by_the_child_in_one_group(app, client, make_key, db_
     assert assert_one_chain(db_engine) == 2
 
 
-def test_ready_says_whether_the_writer_answers(app, client, monkeypatch):
+def test_ready_says_whether_the_log_can_be_written(app, client, db_engine, monkeypatch):
+    app.extensions["dealguard.committer"].fresh_seconds = 0  # every check looks again
     ready = client.get("/health/ready")
     assert ready.status_code == 200
-    assert ready.get_json()["checks"]["log_writer"] == "ok"
+    assert ready.get_json()["checks"]["log"] == "ok"
+    # The database answers reads, but no write goes through.
+    with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_chain"))
+    down = client.get("/health/ready")
+    assert down.status_code == 503
+    assert down.mimetype == "application/problem+json"
+    assert down.headers["Retry-After"]
+    assert down.get_json()["checks"]["database"] == "ok"
+    assert down.get_json()["checks"]["log"].startswith("cannot be written")
+
+
+def test_ready_says_so_when_no_writer_process_can_start(app, client, monkeypatch):
+    app.extensions["dealguard.committer"].fresh_seconds = 0
 
     def cannot_start(self):
         raise OSError("no such interpreter")
 
     writer = app.extensions["dealguard.writer_process"]
     writer.close()
-    monkeypatch.setattr(WriterProcess, "_running", cannot_start)
+    monkeypatch.setattr(WriterProcess, "_spawn", cannot_start)
     down = client.get("/health/ready")
     assert down.status_code == 503
-    assert down.mimetype == "application/problem+json"
-    assert down.get_json()["checks"]["log_writer"] == "not answering"
+    assert "cannot start" in down.get_json()["checks"]["log"]
