@@ -8,7 +8,9 @@ import re
 from typing import Any
 
 from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.api.drain import abandon_body
 from app.problems import Problem
 
 # Deeper than any request of CONTRACT §3 can be; refusing early keeps recursion bounded.
@@ -103,8 +105,19 @@ def _parse() -> tuple[Any, dict[str, list[str]]]:
 
 
 def read_body() -> bytes:
-    """The raw body; 413 over MAX_CONTENT_LENGTH, with or without a Content-Length."""
-    raw = request.get_data(cache=True)  # Werkzeug raises 413 when Content-Length is over
+    """The raw body; 413 over MAX_CONTENT_LENGTH, with or without a Content-Length.
+
+    400 if it cannot be read to its end (a broken chunked encoding). Either way its rest
+    stays unread, and the connection closes after the answer (app/api/drain.py).
+    """
+    try:
+        raw = request.get_data(cache=True)  # Werkzeug raises 413 when Content-Length is over
+    except RequestEntityTooLarge:
+        raise
+    except Exception:  # noqa: BLE001 - the server's own error for a bad chunk, a lost client
+        abandon_body(request.environ)
+        raise Problem(400, "The body could not be read to its end: its chunked encoding "
+                      "is broken, or the client stopped sending it.") from None
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if request.content_length is None and limit is not None and len(raw) >= limit:
         # A chunked body is cut at the limit without an error: look for one byte more.
@@ -113,6 +126,7 @@ def read_body() -> bytes:
         except Exception:  # noqa: BLE001 - an unreadable rest counts as "too long"
             more = b"?"
         if more:
+            abandon_body(request.environ)  # not worth reading on: the answer is a 413
             raise Problem(413, f"The body is larger than {limit} bytes.")
     return raw
 
