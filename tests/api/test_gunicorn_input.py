@@ -3,7 +3,8 @@
 A request answered before its body is read must leave its keep-alive connection fit
 for the next request: gunicorn drains only 64 KiB of an unread body and then closes
 the connection it has just announced as keep-alive, so a pooled client's next request
-failed with "connection closed without response".
+failed with "connection closed without response". And the errors gunicorn answers
+itself, before the application runs, are problem+json like every other error.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import create_engine
@@ -165,3 +167,43 @@ def test_a_broken_chunked_body_is_a_400_that_closes_the_connection(server):
     assert head.startswith(b"HTTP/1.1 400 ")
     assert b"Connection: close" in head
     assert json.loads(body)["status"] == 400
+
+
+@pytest.mark.parametrize(("request_head", "status"), [
+    (b"GET /v1/decisions?x=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n", 414),
+    (b"GET /health/live HTTP/1.1\r\nHost: x\r\n"
+     + b"".join(b"X-Header-%d: 1\r\n" % n for n in range(101)), 431),
+    (b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 8200 + b"\r\n", 431),
+    (b"NOT HTTP AT ALL\r\n", 400),
+    (b"GET /health/live HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n", 400),
+], ids=["long-request-line", "too-many-headers", "long-header", "garbage", "unknown-coding"])
+def test_what_gunicorn_refuses_itself_is_problem_json(server, request_head, status):
+    port, _keys = server
+    head, body = raw_exchange(port, request_head + b"\r\n")
+    assert head.startswith(b"HTTP/1.1 %d " % status)
+    assert b"Content-Type: application/problem+json" in head
+    assert b"Connection: close" in head
+    problem = json.loads(body)
+    assert problem["status"] == status
+    assert set(problem) == {"type", "title", "status", "detail", "errors"}
+    assert b"aaaa" not in body  # the request's own text is not echoed
+
+
+def test_a_long_log_query_within_the_limit_reaches_the_application(server):
+    # Five filters at 128 Chinese characters, percent-encoded: over 5 KiB, beyond
+    # gunicorn's default request line (4094); the application answers it.
+    port, keys = server
+    value = quote("客" * 128)
+    query = "&".join(f"{name}={value}" for name in ("actor_id", "client_id", "principle", "rule"))
+    query += f"&subject_id={value}x"  # one character too long
+    assert len(query) > 5000
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", f"/v1/decisions?{query}",
+                           headers={"Authorization": f"Bearer {keys['admin']}"})
+        response = connection.getresponse()
+        problem = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 422
+    assert list(problem["errors"]) == ["subject_id"]
