@@ -3,6 +3,7 @@
 Every value can be overridden with GUNICORN_* variables or command-line flags.
 """
 
+import json
 import os
 import shutil
 import tempfile
@@ -24,6 +25,16 @@ graceful_timeout = 20
 # shares the traffic instead of failing to start.)
 reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
 keepalive = 5
+# gunicorn refuses these itself, before the application sees the request (README,
+# Reliability). The longest request line the API needs is a log query with every filter
+# at its 128 characters, percent-encoded: about 6 KiB for ids in Chinese (9 bytes a
+# character), over gunicorn's default of 4094; 8190 is the most gunicorn allows. A
+# longer filter within that reaches the application, which answers it with a 422.
+limit_request_line = 8190
+# gunicorn's defaults, written down: a client sends some ten header fields; the longest,
+# Authorization, some 60 bytes.
+limit_request_fields = 100
+limit_request_field_size = 8190
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # The query string may name a client; the access log keeps method, path and status only.
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
@@ -40,6 +51,7 @@ if _OWN_METRICS_DIR:
 def on_starting(server):
     if any(str(address).startswith("unix:") for address in server.cfg.bind):
         server.cfg.set("reuse_port", False)
+    _answer_own_errors_as_problems(server.cfg)
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory, exist_ok=True)
@@ -62,3 +74,42 @@ def post_worker_init(worker):
     writer = getattr(worker.wsgi, "extensions", {}).get("dealguard.writer_process")
     if writer is not None:
         writer.start()
+
+
+def _answer_own_errors_as_problems(cfg):
+    """Have gunicorn write its own error answers as problem+json, like the application's.
+
+    gunicorn writes them as an HTML page through `gunicorn.util.write_error`, which has
+    no setting: it is replaced here, in the master, so every worker forked from it has
+    the replacement. The detail is fixed text, never the request's own (a request line
+    may name a client). Should a later gunicorn call it differently, its HTML page stays;
+    tests/api/test_gunicorn_input.py fails then.
+    """
+    from gunicorn import util
+
+    html_error = util.write_error
+    # What gunicorn answers itself: a malformed request (400), a request line over the
+    # limit (414), too many or too long header fields (431); the rest keep their reason.
+    own_errors = {
+        400: ("bad-request", "Bad request", "The request is not valid HTTP."),
+        414: ("uri-too-long", "URI too long",
+              f"The request line is longer than {cfg.limit_request_line} bytes."),
+        431: ("request-header-fields-too-large", "Request header fields too large",
+              f"More than {cfg.limit_request_fields} header fields, or one longer than "
+              f"{cfg.limit_request_field_size} bytes."),
+    }
+
+    def write_problem(sock, status_int, reason, mesg):
+        try:
+            status = int(status_int)
+            kind, title, detail = own_errors.get(status, ("error", str(reason), f"{reason}."))
+            body = json.dumps({"type": f"https://dealguard.dev/problems/{kind}", "title": title,
+                               "status": status, "detail": detail, "errors": {}}).encode()
+            head = (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\n"
+                    "Content-Type: application/problem+json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1")
+        except Exception:  # noqa: BLE001 - an unforeseen call: gunicorn's own page then
+            return html_error(sock, status_int, reason, mesg)
+        util.write_nonblock(sock, head + body)
+
+    util.write_error = write_problem

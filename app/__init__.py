@@ -8,6 +8,7 @@ from flask import Flask
 from flask.sessions import SessionInterface
 
 from app import db
+from app.api.drain import DrainBody
 from app.audit.group_commit import GroupCommitter
 from app.audit.writer_process import WriterProcess
 from app.config import DEVELOPMENT_SECRET, Settings
@@ -53,6 +54,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     from app.api import register_blueprints
 
     register_blueprints(app)
+    # Outermost: an answer given before the body was read must not leave it on a
+    # keep-alive connection (app/api/drain.py).
+    app.wsgi_app = DrainBody(app.wsgi_app, settings.max_body)
     return app
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 
 from app import db
-from app.api.body import object_body
+from app.api.body import batch_body, object_body
 from app.api.respond import json_response
 from app.auth import current_key, requires
 from app.decision_service import Caller, Context, decide, decide_batch
@@ -56,7 +56,7 @@ def create_decision() -> Response:
 @blueprint.post("/v1/decisions/batch")
 @requires(*DECIDERS)
 def create_batch() -> Response:
-    body = object_body()
+    body, refused = batch_body("requests")
     requests = body.get("requests")
     if not isinstance(requests, list):
         raise Problem(422, "The body must be {\"requests\": [...]}.",
@@ -64,7 +64,12 @@ def create_batch() -> Response:
     if len(requests) > MAX_BATCH:
         raise Problem(422, f"At most {MAX_BATCH} requests per batch.",
                       {"requests": [f"Longer than {MAX_BATCH}."]})
-    results = decide_batch(_context(), requests, _caller())
+    # An item holding a lone surrogate is answered by its problem; the others are decided.
+    decided = iter(decide_batch(
+        _context(), [item for index, item in enumerate(requests) if index not in refused],
+        _caller()))
+    results = [refused[index] if index in refused else next(decided)
+               for index in range(len(requests))]
     # An invalid item is answered in place by its problem; the others are decided.
     answers: list[dict[str, Any]] = [r.to_dict() if isinstance(r, Problem) else r
                                      for r in results]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import db
+from app.api.body import read_body
 from app.api.respond import json_response
 from app.audit import export, impact, query, records, verify, verify_digests
 from app.audit.models import Decision
@@ -118,7 +119,7 @@ def policy_impact() -> Response:
     if (request.mimetype or "") not in YAML_TYPES:
         raise Problem(415, "Send the candidate rules.yaml as text (e.g. application/yaml).")
     try:
-        text = request.get_data(cache=True).decode("utf-8")  # 413 over the body limit
+        text = read_body().decode("utf-8")  # 413 over the body limit
     except UnicodeDecodeError:
         raise Problem(400, "The policy text is not UTF-8.") from None
     if not text.strip():

@@ -30,6 +30,7 @@ import app.audit.indexes  # noqa: F401 - the indexes these query shapes rely on
 from app.audit import plan
 from app.audit.models import Decision, DecisionReason
 from app.problems import Problem
+from app.schemas.strict import has_invisible
 
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
 OUTCOMES = ("allow", "require_approval", "deny")
@@ -38,8 +39,6 @@ MAX_LIMIT = 500
 MAX_VALUE = 128
 MIN_YEAR, MAX_YEAR = 1900, 9000
 CURSOR_PREFIX = "seq:"
-# A value with a control character matches nothing and PostgreSQL refuses NUL outright.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LOST_PLUS = re.compile(r"^(.*T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$")
 
 
@@ -89,7 +88,9 @@ def parse_filters(args: Mapping[str, str], timezone: str,
         raw = args.get(name)
         if raw is None:
             continue
-        if raw == "" or len(raw) > MAX_VALUE or _CONTROL.search(raw):
+        # Refused as in a request's ids: such a value matches nothing, and PostgreSQL
+        # refuses NUL outright.
+        if raw == "" or len(raw) > MAX_VALUE or has_invisible(raw):
             errors[name] = [f"Must be 1 to {MAX_VALUE} printable characters."]
         elif name == "action" and raw not in ACTIONS:
             errors[name] = [f"Must be one of: {', '.join(ACTIONS)}."]

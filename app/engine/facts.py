@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from app.schemas import FieldInfo, scalar_fields
+from app.schemas import FieldInfo, InvalidRequest, scalar_fields
 
 ClaimLookup = Callable[[str], "tuple[str, str] | None"]
 HUNDRED = Decimal(100)
@@ -85,7 +85,13 @@ def business_date(as_of: dt.date | dt.datetime | None, timezone: str) -> dt.date
     if as_of is None:
         return dt.datetime.now(zone).date()
     if isinstance(as_of, dt.datetime):
-        return as_of.astimezone(zone).date() if as_of.tzinfo else as_of.date()
+        if not as_of.tzinfo:
+            return as_of.date()
+        try:
+            return as_of.astimezone(zone).date()
+        except OverflowError:  # 9999-12-31T23:00:00Z is in the year 10000 in Moscow
+            raise InvalidRequest({"as_of": [
+                f"Must fall within the years 1 to 9999 in the time zone {timezone}."]}) from None
     return as_of
 
 

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from app.schemas.strict import IsoDateOrDateTime, StrictBoolean
+from app.schemas.strict import IsoDateOrDateTime, StrictBoolean, Visible
 
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
 ACTOR_ROLES = ("manager", "head_of_sales", "commercial_director", "cfo", "compliance_officer")
 SEGMENTS = ("retail", "wholesale", "key_account")
 
-Id = lambda **kw: fields.String(validate=validate.Length(min=1, max=128), **kw)  # noqa: E731
+ID_MAX_LENGTH = 128
+
+
+def Id(**kw) -> fields.String:
+    """Every id of a request (CONTRACT §3): 1-128 characters, none of them invisible."""
+    return fields.String(validate=[validate.Length(min=1, max=ID_MAX_LENGTH), Visible()], **kw)
+
+
 Text = lambda **kw: fields.String(validate=validate.Length(max=2000), **kw)  # noqa: E731
 
 
@@ -41,7 +48,7 @@ class RequestSchema(Schema):
     """The fields common to every action; each action's schema adds its own objects."""
 
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
-    request_id = fields.String(validate=validate.Length(min=1, max=128))
+    request_id = Id()
     as_of = IsoDateOrDateTime()
     actor = fields.Nested(ActorSchema, required=True)
     client = fields.Nested(ClientSchema, required=True)

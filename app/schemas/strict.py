@@ -5,12 +5,40 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import unicodedata
 from typing import Any
 
-from marshmallow import fields
+from marshmallow import ValidationError, fields, validate
 
 # Larger amounts are no business value and would lose exactness in the engine's doubles.
 MAX_MAGNITUDE = decimal.Decimal("1e15")
+
+# No id may hold a character of these Unicode categories (CONTRACT §3): Cc, the controls
+# (NUL, which PostgreSQL refuses in text, ESC, DEL, the C1 controls), Cf, the invisible
+# format characters (bidi overrides, zero-width spaces, the BOM), with which two ids that
+# look the same differ; and Cs, a lone surrogate, which no text encoding can write.
+INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+
+
+def has_invisible(text: str) -> bool:
+    """Whether `text` holds a control, invisible format or surrogate character."""
+    # str.isprintable() is False for every character of those categories, and for a few
+    # more (the non-ASCII spaces, private use, unassigned): only such a string, a rare
+    # one, is looked at character by character.
+    if text.isprintable():
+        return False
+    return any(unicodedata.category(char) in INVISIBLE_CATEGORIES for char in text)
+
+
+class Visible(validate.Validator):
+    """Refuses a string that holds a character of `has_invisible`."""
+
+    error = "Must not contain control characters or invisible format characters."
+
+    def __call__(self, value: str) -> str:
+        if has_invisible(value):
+            raise ValidationError(self.error)
+        return value
 
 
 class StrictDecimal(fields.Decimal):

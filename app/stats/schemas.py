@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from app.schemas.common import Id
 from app.schemas.strict import AwareDateTime, IsoDate, StrictDecimal
 from app.stats.metrics import METRIC_NAMES
 from app.stats.models import CALL_OUTCOMES, EVENT_TYPES, MONEY_TYPES
@@ -22,14 +23,6 @@ KOPECK = Decimal("0.01")
 # exact to the kopeck in SQLite's doubles (below 2**53 kopecks) and keeps its integer
 # sums of kopecks from overflowing on any plausible number of events.
 MAX_AMOUNT = Decimal("1e12")
-
-
-def _id(**kwargs: Any) -> fields.String:
-    # Control characters are no part of an id, and PostgreSQL refuses NUL in text.
-    printable = validate.Regexp(
-        r"^[^\x00-\x1f\x7f]*\Z", error="Must not contain control characters."
-    )
-    return fields.String(validate=[validate.Length(min=1, max=128), printable], **kwargs)
 
 
 class UtcDateTime(AwareDateTime):
@@ -48,10 +41,10 @@ class UtcDateTime(AwareDateTime):
 
 
 class EventSchema(Schema):
-    id = _id(required=True)
+    id = Id(required=True)
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
-    manager_id = _id(required=True)
-    client_id = _id(required=True)
+    manager_id = Id(required=True)
+    client_id = Id(required=True)
     occurred_at = UtcDateTime(required=True)
     amount = StrictDecimal(allow_none=True, validate=validate.Range(min=0, max=MAX_AMOUNT))
     outcome = fields.String(allow_none=True, validate=validate.OneOf(CALL_OUTCOMES))
@@ -115,7 +108,7 @@ class QueryCount(fields.Field):
 class StatsQuery(Schema):
     period = fields.String(load_default=DEFAULT_PERIOD, validate=validate.OneOf(PERIODS))
     at = QueryDate(load_default=None)
-    manager_id = _id(load_default=None)
+    manager_id = Id(load_default=None)
 
 
 class SeriesQuery(StatsQuery):
