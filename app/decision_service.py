@@ -285,9 +285,12 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
     scrub = Scrubber(clear, ctx.secret)
     if scrub.may_change(text):
         # A clear value is quoted by a message or a fact (or sits in a field the policy
-        # does not mark): scrub the parts the engine made, then serialise again.
-        document.update(reasons=scrub(reasons), obligations=scrub(response["obligations"]),
-                        facts=scrub(evaluation.facts))
+        # does not mark): scrub what carries request data, then serialise again. What the
+        # policy names (rule, principle, outcome, approver, obligations, fact names) is
+        # not request data: it stays as decided when a value happens to equal it.
+        document.update(reasons=[_scrub_reason(scrub, reason) for reason in reasons],
+                        facts=[{name: scrub(value) for name, value in fact.items()}
+                               for fact in evaluation.facts])
         text = dumps(document, str_keys=True)
     action = body["action"]
     actor = body.get("actor") or {}
@@ -317,6 +320,11 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
         # Serialised here, in the request's thread, not in the worker's one log committer.
         body_text=text,
     )
+
+
+def _scrub_reason(scrub: Scrubber, reason: dict[str, Any]) -> dict[str, Any]:
+    """A reason for the log: its message and offer line may quote the request."""
+    return {**reason, "message": scrub(reason["message"]), "item": scrub(reason["item"])}
 
 
 def _presented(body: dict) -> list[dict[str, Any]]:
