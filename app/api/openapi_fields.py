@@ -1,0 +1,84 @@
+"""What apispec cannot read from our marshmallow fields, told to its converter.
+
+apispec turns a field's type, enum, length and range into OpenAPI, but it drops
+`min_inclusive=False`, knows nothing of the strict types' magnitude bounds, and
+cannot know the policy currency. Each rule below reads the field itself, so the
+document says exactly what the schema enforces and cannot drift from it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields, validate
+
+from app.schemas.currency import is_currency
+from app.schemas.strict import (
+    MAX_DATE_TIME_LENGTH,
+    MAX_INTEGER,
+    MAX_MAGNITUDE,
+    AwareDateTime,
+    IsoDate,
+    IsoDateOrDateTime,
+    StrictDecimal,
+    StrictInteger,
+)
+
+
+def teach(plugin: MarshmallowPlugin, currency: str | None) -> None:
+    """Add our field rules to `plugin`'s converter; `currency` is the running policy's."""
+    plugin.map_to_openapi_type(IsoDate, "string", "date")
+    plugin.map_to_openapi_type(AwareDateTime, "string", "date-time")
+    plugin.map_to_openapi_type(IsoDateOrDateTime, "string", None)
+    converter = plugin.converter
+
+    def exclusive_bounds(self: Any, field: fields.Field, **_: Any) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for rule in _ranges(field):
+            if rule.min is not None and not rule.min_inclusive:
+                found["exclusiveMinimum"] = True
+            if rule.max is not None and not rule.max_inclusive:
+                found["exclusiveMaximum"] = True
+        return found
+
+    def magnitude(self: Any, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict:
+        # The strict number types refuse anything larger, whatever their validators say.
+        if isinstance(field, StrictDecimal):
+            bound = int(MAX_MAGNITUDE)
+        elif isinstance(field, StrictInteger):
+            bound = MAX_INTEGER
+        else:
+            return {}
+        found: dict[str, Any] = {}
+        if "maximum" not in ret:
+            found["maximum"] = bound
+        if "minimum" not in ret:
+            found["minimum"] = -bound
+        return found
+
+    def policy_currency(self: Any, field: fields.Field, **_: Any) -> dict[str, Any]:
+        return {"enum": [currency]} if currency and is_currency(field) else {}
+
+    def date_or_date_time(self: Any, field: fields.Field, **_: Any) -> dict[str, Any]:
+        if not isinstance(field, IsoDateOrDateTime):
+            return {}
+        return {"anyOf": [{"format": "date"}, {"format": "date-time"}],
+                "maxLength": MAX_DATE_TIME_LENGTH,
+                "description": "An ISO date, or a date-time (one without an offset is read "
+                               "in the service's time zone)."}
+
+    def ecma_pattern(self: Any, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict:
+        # OpenAPI patterns are ECMA-262 regexes, which have no \Z; there `$` (without the
+        # multiline flag) is the end of the input, as \Z is in Python.
+        pattern = ret.get("pattern")
+        if isinstance(pattern, str) and pattern.endswith("\\Z"):
+            return {"pattern": pattern[:-2] + "$"}
+        return {}
+
+    for rule in (exclusive_bounds, magnitude, policy_currency, date_or_date_time, ecma_pattern):
+        converter.add_attribute_function(rule)
+
+
+def _ranges(field: fields.Field) -> list[validate.Range]:
+    return [v for v in getattr(field, "validators", ()) if isinstance(v, validate.Range)]
