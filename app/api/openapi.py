@@ -17,6 +17,8 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from app.api import openapi_fields
 from app.api.openapi_responses import COMPONENTS, ref
 from app.schemas import REQUEST_SCHEMAS
+from app.stats.models import EVENT_TYPES, MONEY_TYPES
+from app.stats.schemas import KOPECK
 
 TITLES = {
     "discount": "DiscountRequest",
@@ -80,6 +82,7 @@ def build_spec(routes: list[tuple[str, list[str], str]] | None = None,
     _service_paths(spec)
     _documented_paths(spec)
     document = spec.to_dict()
+    _event_variants(document["components"]["schemas"])
     for path, methods, summary in routes or []:
         operations = document["paths"].setdefault(path, {})
         for method in methods:
@@ -108,6 +111,32 @@ def _complete_answers(document: dict[str, Any]) -> None:
             for code, answer in answers.items():
                 if code[0] in "45" and "content" not in answer:
                     answer["content"] = problem
+
+
+def _event_variants(schemas: dict[str, Any]) -> None:
+    """An activity event's amount and outcome depend on its type, which the schema checks
+    in code (EventSchema._fits_type): one variant of the generated Event per kind."""
+    event = schemas.pop("Event")
+    fields = event["properties"]
+    only_null = {"nullable": True, "enum": [None]}
+    amount = {key: value for key, value in fields["amount"].items() if key != "nullable"}
+    others = [kind for kind in EVENT_TYPES if kind not in MONEY_TYPES and kind != "call"]
+    kinds = {
+        "MoneyEvent": (MONEY_TYPES, {"amount": {**amount, "multipleOf": float(KOPECK)},
+                                     "outcome": {"type": "string", **only_null}}),
+        "CallEvent": (("call",), {"amount": {"type": "number", **only_null}}),
+        "OtherEvent": (others, {"amount": {"type": "number", **only_null},
+                                "outcome": {"type": "string", **only_null}}),
+    }
+    mapping = {}
+    for name, (types, changes) in kinds.items():
+        properties = {**fields, "type": {"type": "string", "enum": list(types)}, **changes}
+        required = list(event["required"]) + (["amount"] if types == MONEY_TYPES else [])
+        schemas[name] = {**event, "properties": properties, "required": required}
+        mapping.update({kind: f"#/components/schemas/{name}" for kind in types})
+    schemas["ActivityBatch"]["properties"]["events"]["items"] = {
+        "oneOf": [ref(name) for name in kinds],
+        "discriminator": {"propertyName": "type", "mapping": mapping}}
 
 
 def _decision_paths(spec: APISpec) -> None:

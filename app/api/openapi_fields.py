@@ -24,6 +24,8 @@ from app.schemas.strict import (
     StrictDecimal,
     StrictInteger,
 )
+from app.stats.periods import MAX_DATE, MIN_DATE
+from app.stats.schemas import UtcDateTime
 
 
 def teach(plugin: MarshmallowPlugin, currency: str | None) -> None:
@@ -68,6 +70,15 @@ def teach(plugin: MarshmallowPlugin, currency: str | None) -> None:
                 "description": "An ISO date, or a date-time (one without an offset is read "
                                "in the service's time zone)."}
 
+    def stored_years(self: Any, field: fields.Field, **_: Any) -> dict[str, Any]:
+        # An activity's time must lie in the years the statistics can place it in.
+        if not isinstance(field, UtcDateTime):
+            return {}
+        years = "|".join(number_range(MIN_DATE.year, MAX_DATE.year, 4))
+        return {"pattern": f"^(?:{years})-",
+                "description": f"With its UTC offset, in the years {MIN_DATE.year} to "
+                               f"{MAX_DATE.year}."}
+
     def ecma_pattern(self: Any, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict:
         # OpenAPI patterns are ECMA-262 regexes, which have no \Z; there `$` (without the
         # multiline flag) is the end of the input, as \Z is in Python.
@@ -76,8 +87,33 @@ def teach(plugin: MarshmallowPlugin, currency: str | None) -> None:
             return {"pattern": pattern[:-2] + "$"}
         return {}
 
-    for rule in (exclusive_bounds, magnitude, policy_currency, date_or_date_time, ecma_pattern):
+    for rule in (exclusive_bounds, magnitude, policy_currency, date_or_date_time, stored_years,
+                 ecma_pattern):
         converter.add_attribute_function(rule)
+
+
+def number_range(low: int, high: int, width: int) -> list[str]:
+    """Regex alternatives that match exactly the `width`-digit numbers low..high.
+
+    Each alternative is a fixed prefix, one digit range and free digits (19\\d\\d,
+    [2-8]\\d\\d\\d, ...): the largest aligned blocks of numbers, from `low` upwards.
+    """
+    alternatives = []
+    while low <= high:
+        free = 0  # digits after the range digit: a block of 10**free numbers
+        while (free + 1 < width and low % 10 ** (free + 1) == 0
+               and low + 10 ** (free + 1) - 1 <= high):
+            free += 1
+        size = 10**free
+        first = low // size % 10
+        count = 1
+        while first + count <= 9 and low + (count + 1) * size - 1 <= high:
+            count += 1
+        prefix = str(low // size // 10).zfill(width - free - 1) if width - free > 1 else ""
+        digit = str(first) if count == 1 else f"[{first}-{first + count - 1}]"
+        alternatives.append(prefix + digit + "\\d" * free)
+        low += count * size
+    return alternatives
 
 
 def _ranges(field: fields.Field) -> list[validate.Range]:

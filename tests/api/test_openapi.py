@@ -10,6 +10,7 @@ validate, so these tests generate requests from the served document itself.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from app import create_app
 from app.api.openapi import TITLES
+from app.api.openapi_fields import number_range
 
 EXAMPLES_PER_ACTION = 15
 _request_ids = itertools.count(1)
@@ -151,3 +153,35 @@ def test_a_full_record_matches_the_document(api, make_key, post, body):
     assert response.json()["approvals_presented"] == [
         {"role": "head_of_sales", "by": "h-1", "source": "crm"}]
     case.validate_response(response, checks=[response_schema_conformance], headers=admin)
+
+
+def test_activity_batches_generated_from_the_document_are_stored(api, make_key):
+    # An event's amount and outcome depend on its type, and its time must lie in the
+    # years the statistics cover: the document's variants say so, so a generated batch
+    # is stored. An id is for one event only (another event under it is a 409).
+    crm = make_key("crm")
+    refused = []
+
+    @settings(max_examples=30, deadline=None, database=None, derandomize=True,
+              suppress_health_check=list(HealthCheck), phases=(Phase.explicit, Phase.generate))
+    @given(case=api["/v1/activities"]["POST"].as_strategy(
+        generation_mode=GenerationMode.POSITIVE))
+    def store(case):
+        for event in case.body["events"]:
+            event["id"] = f"event-{next(_request_ids)}"
+        response = case.call(headers=crm)
+        if response.status_code != 200:
+            refused.append((case.body, response.text))
+            return
+        case.validate_response(response, checks=[response_schema_conformance], headers=crm)
+
+    store()
+    assert not refused, refused[:3]
+
+
+@pytest.mark.parametrize(("low", "high"), [(1900, 9998), (0, 9999), (1, 9999), (1999, 2001),
+                                           (5, 17), (1234, 1234), (380, 7215)])
+def test_number_range_matches_exactly_the_numbers_in_it(low, high):
+    pattern = re.compile("^(?:" + "|".join(number_range(low, high, 4)) + ")$")
+    for number in range(10_000):
+        assert bool(pattern.match(f"{number:04d}")) == (low <= number <= high), number
