@@ -304,11 +304,11 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
     scrub = Scrubber(clear, ctx.secret)
     if scrub.may_change(text):
         # A clear value sits where no path masked it: quoted by a message or a fact, or
-        # as an id (a client.id that is the e-mail). Every part the request or the
-        # engine made is scrubbed, then serialised again; the service's own fields
-        # (ids, dates, hashes) are left whole, a short clear value could match in them.
-        document = {name: value if name in SERVICE_MADE else scrub(value)
-                    for name, value in document.items()}
+        # as an id (a client.id that is the e-mail). What the request or a message may
+        # carry is scrubbed, then serialised again. What the service or the policy made
+        # (ids, dates, hashes; rule, principle, outcome, approver, obligations, fact
+        # names) stays as decided when a value happens to equal it.
+        document = _scrubbed(document, scrub)
         text = dumps(document, str_keys=True)
     # The columns are copies of the masked document (app.audit.columns), never of the
     # raw body: what verify checks them against, and no clear value gets into them.
@@ -324,9 +324,29 @@ def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict
     )
 
 
-# Fields of the logged document that the service makes itself, none from the request.
+# Fields of the logged document that the service or the policy makes, none from the request.
 SERVICE_MADE = frozenset(("action", "as_of", "decided_at", "decision_id", "duration_ms",
-                          "outcome", "policy", "required_approvals", "request_fingerprint"))
+                          "obligations", "outcome", "policy", "required_approvals",
+                          "request_fingerprint"))
+
+
+def _scrubbed(document: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
+    """The document with the request's clear confidential values replaced where they
+    may sit: the request, its ids, the key name, messages, offer lines and fact values."""
+    scrubbed = {}
+    for name, value in document.items():
+        if name in SERVICE_MADE:
+            scrubbed[name] = value
+        elif name == "reasons":
+            scrubbed[name] = [{**reason, "message": scrub(reason["message"]),
+                               "item": scrub(reason["item"])} for reason in value]
+        elif name == "facts":
+            scrubbed[name] = [{fact: scrub(v) for fact, v in facts.items()} for facts in value]
+        elif name == "approvals_presented":
+            scrubbed[name] = [{**approval, "by": scrub(approval["by"])} for approval in value]
+        else:
+            scrubbed[name] = scrub(value)
+    return scrubbed
 
 
 def _presented(body: dict) -> list[dict[str, Any]]:

@@ -18,6 +18,8 @@ from app.stats.schemas import BatchSchema
 blueprint = Blueprint("activities", __name__)
 
 BATCH_SCHEMA = BatchSchema()
+# The request body in /openapi.json, generated from the schema that validates it.
+OPENAPI_SCHEMAS = {"ActivityBatch": BatchSchema}
 
 
 @blueprint.post("/v1/activities")
@@ -47,21 +49,13 @@ def post_activities() -> Response:
         required: true
         content:
           application/json:
-            schema:
-              type: object
-              required: [events]
-              properties:
-                events: {type: array, maxItems: 1000, items: {type: object}}
+            schema: {$ref: "#/components/schemas/ActivityBatch"}
       responses:
         "200":
           description: The batch was stored.
           content:
             application/json:
-              schema:
-                type: object
-                properties:
-                  accepted: {type: integer, description: new events stored}
-                  duplicates: {type: integer, description: events already stored}
+              schema: {$ref: "#/components/schemas/ActivitiesStored"}
         "400": {description: "The body is not a JSON object."}
         "401": {description: "No key, an unknown or revoked key."}
         "403": {description: "Only crm and admin keys report activities."}

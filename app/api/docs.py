@@ -8,21 +8,32 @@ from flask import Blueprint, Response, current_app
 
 from app.api.openapi import build_spec
 from app.api.respond import json_response
+from app.policy_holder import PolicyUnavailable
 
 blueprint = Blueprint("docs", __name__)
 
 
 @blueprint.get("/openapi.json")
 def openapi_json() -> Response:
-    spec = current_app.extensions.get("dealguard.openapi")
+    # Built once per policy currency: a reload may change it, and the document names it.
+    currency = _policy_currency()
+    documents = current_app.extensions.setdefault("dealguard.openapi", {})
+    spec = documents.get(currency)
     if spec is None:
-        spec = current_app.extensions["dealguard.openapi"] = build_spec(_other_routes())
+        spec = documents[currency] = build_spec(_other_routes(), currency)
     return json_response(spec)
 
 
 @blueprint.get("/docs")
 def docs_page() -> Response:
     return current_app.send_static_file("docs.html")
+
+
+def _policy_currency() -> str | None:
+    try:
+        return current_app.extensions["dealguard.policy"].current().model.currency
+    except PolicyUnavailable:
+        return None  # no decision is possible anyway (503); the document names none
 
 
 def _other_routes() -> list[tuple[str, list[str], str]]:

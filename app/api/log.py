@@ -170,14 +170,19 @@ _FILTERS = [
 _SECURED = [{"bearer": []}]
 
 
-def _answers(ok: str, *statuses: int) -> dict:
-    texts = {401: "No key, an unknown or revoked key.", 403: "This key's role may not.",
+def _answers(ok: str, content: dict, *statuses: int) -> dict:
+    texts = {400: "The candidate is not UTF-8 text.", 413: "The body is over the limit.",
+             401: "No key, an unknown or revoked key.", 403: "This key's role may not.",
              404: "No such decision (or another manager's).", 415: "Not a YAML text body.",
              422: "A parameter (or the candidate) is not valid; `errors` names it.",
              503: "The log cannot be read."}
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    return {"200": {"description": ok},
+    return {"200": {"description": ok, "content": content},
             **{str(s): {"description": texts[s], "content": problem} for s in statuses}}
+
+
+def _json_of(component: str) -> dict:
+    return {"application/json": {"schema": {"$ref": f"#/components/schemas/{component}"}}}
 
 
 def openapi_paths() -> dict[str, dict]:
@@ -192,25 +197,29 @@ def openapi_paths() -> dict[str, dict]:
         "/v1/decisions": {"get": {
             "summary": list_decisions.__doc__.splitlines()[0], "security": _SECURED,
             "parameters": _FILTERS + page,
-            "responses": _answers("{items, next_cursor}; items newest first", 401, 403, 422,
-                                  503)}},
+            "responses": _answers("{items, next_cursor}; items newest first",
+                                  _json_of("DecisionPage"), 401, 403, 422, 503)}},
         "/v1/decisions/{decision_id}": {"get": {
             "summary": show_decision.__doc__.splitlines()[0], "security": _SECURED,
             "parameters": [{"name": "decision_id", "in": "path", "required": True,
                             "schema": {"type": "string"}}],
-            "responses": _answers("The full record", 401, 403, 404, 503)}},
+            "responses": _answers("The full record", _json_of("DecisionRecord"),
+                                  401, 403, 404, 503)}},
         "/v1/decisions/export": {"get": {
             "summary": export_decisions.__doc__.splitlines()[0], "security": _SECURED,
             "parameters": [{"name": "format", "in": "query",
                             "schema": {"type": "string", "enum": list(export.FORMATS),
                                        "default": "csv"}}] + _FILTERS,
             "responses": _answers("text/csv with a header row, or application/x-ndjson",
+                                  {media: {"schema": {"type": "string"}}
+                                   for media in export.MEDIA_TYPES.values()},
                                   401, 403, 422)}},
         "/v1/decisions/verify": {"get": {
             "summary": verify_log.__doc__.splitlines()[0], "security": _SECURED,
             "responses": _answers("{ok, checked, first_bad_seq, problem}, and `digests` (what "
                                   "was checked against the signed digests) when "
-                                  "DEALGUARD_DIGEST_DIR is set", 401, 403, 503)}},
+                                  "DEALGUARD_DIGEST_DIR is set",
+                                  _json_of("Verification"), 401, 403, 422, 503)}},
         "/v1/policy/impact": {"post": {
             "summary": policy_impact.__doc__.splitlines()[0], "security": _SECURED,
             "parameters": window + [{"name": "limit", "in": "query", "schema": {
@@ -218,7 +227,16 @@ def openapi_paths() -> dict[str, dict]:
                 "default": impact.DEFAULT_LIMIT}}],
             "requestBody": {"required": True,
                             "content": {"application/yaml": {"schema": {"type": "string"}}}},
-            "responses": _answers("{replayed, changed, unchanged, errors, by_transition, "
-                                  "samples, error_samples, candidate}", 401, 403, 415, 422,
-                                  503)}},
+            "responses": {**_answers("{replayed, changed, unchanged, errors, by_transition, "
+                                     "samples, error_samples, candidate}", _json_of("Impact"),
+                                     400, 401, 403, 413, 415, 503),
+                          "422": _invalid_candidate()}}},
     }
+
+
+def _invalid_candidate() -> dict:
+    """A filter's problem (errors by parameter), or the candidate's line-numbered errors."""
+    schemas = [{"$ref": "#/components/schemas/Problem"},
+               {"$ref": "#/components/schemas/PolicyProblem"}]
+    return {"description": "A parameter or the candidate is not valid; `errors` says why.",
+            "content": {"application/problem+json": {"schema": {"oneOf": schemas}}}}

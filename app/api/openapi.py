@@ -1,4 +1,10 @@
-"""The OpenAPI 3 document, built from the marshmallow schemas so it cannot drift from them."""
+"""The OpenAPI 3 document: requests generated from the marshmallow schemas, answers as sent.
+
+The request bodies come from the same schemas that validate requests (apispec's
+MarshmallowPlugin, taught our field rules in openapi_fields.py), so the document
+cannot promise less or more than the service checks. The answers are in
+openapi_responses.py.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,11 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from app.api import openapi_fields
+from app.api.openapi_responses import COMPONENTS, ref
 from app.schemas import REQUEST_SCHEMAS
-from app.schemas.strict import IsoDate, IsoDateOrDateTime
+from app.stats.models import EVENT_TYPES, MONEY_TYPES
+from app.stats.schemas import KOPECK
 
 TITLES = {
     "discount": "DiscountRequest",
@@ -19,83 +28,41 @@ TITLES = {
     "offer": "OfferRequest",
 }
 
-PROBLEM = {
-    "type": "object",
-    "description": "RFC 9457 problem details (CONTRACT §4).",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {"type": "object", "additionalProperties": {
-            "type": "array", "items": {"type": "string"}}},
-    },
-    "required": ["type", "title", "status", "detail", "errors"],
-}
-
-REASON = {
-    "type": "object",
-    "properties": {
-        "rule": {"type": "string"},
-        "principle": {"type": "string", "enum": [
-            "no-empty-promises", "pricing-policy", "prepayment", "claims",
-            "confidentiality", "real-need"]},
-        "outcome": {"$ref": "#/components/schemas/Outcome"},
-        "approver": {"type": "string", "nullable": True},
-        "satisfied_by": {"type": "string", "nullable": True},
-        "item": {"type": "string", "nullable": True},
-        "message": {"type": "string"},
-    },
-}
-
-DECISION = {
-    "type": "object",
-    "properties": {
-        "decision_id": {"type": "string", "format": "uuid"},
-        "request_id": {"type": "string", "nullable": True},
-        "action": {"type": "string", "enum": list(TITLES)},
-        "outcome": {"$ref": "#/components/schemas/Outcome"},
-        "required_approvals": {"type": "array", "items": {"type": "string"}},
-        "reasons": {"type": "array", "items": {"$ref": "#/components/schemas/Reason"}},
-        "obligations": {"type": "array", "items": {"type": "object", "properties": {
-            "type": {"type": "string"}, "value": {}, "rule": {"type": "string"}}}},
-        "policy": {"type": "object", "properties": {
-            "name": {"type": "string"}, "version": {"type": "string"},
-            "sha256": {"type": "string"}}},
-        "as_of": {"type": "string", "format": "date"},
-        "decided_at": {"type": "string", "format": "date-time"},
-        "duration_ms": {"type": "number"},
-    },
-}
-
 SECURED = [{"bearer": []}]
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    return {str(code): {"description": _DESCRIPTIONS[code], "content": problem} for code in codes}
-
 
 _DESCRIPTIONS = {
     400: "Body is not JSON, or not a JSON object",
     401: "No key, unknown key or revoked key",
-    403: "The key may not do this: its role may not, or a person's key (manager, approver) "
-         "named another actor.id or actor.role, or asserted an approval",
+    403: "The key may not do this: its role may not (crm, manager, approver, compliance, "
+         "admin; CONTRACT §6), or a person's key (manager, approver) named another "
+         "actor.id or actor.role, or asserted an approval",
     404: "Not found",
     409: "request_id reused with another body",
     413: "Body over DEALGUARD_MAX_BODY",
     415: "Content type is not JSON",
-    422: "Schema or business-value violation",
-    503: "The decision log cannot be written, or no policy is loaded",
+    422: "Schema or business-value violation; `errors` names each field",
+    503: "The decision log or the database cannot be used now, or no policy is loaded",
 }
+# Every /v1 operation checks the key first, which reads the database.
+_KEY_CHECK = (401, 403, 503)
+
+
+def _problems(*codes: int) -> dict[str, Any]:
+    return {str(code): {"description": _DESCRIPTIONS[code]} for code in codes}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
     return {"application/json": {"schema": schema}}
 
 
-def build_spec(routes: list[tuple[str, list[str], str]] | None = None) -> dict[str, Any]:
-    """The document; `routes` (path, methods, summary) adds endpoints of other areas."""
+def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"200": {"description": description, "content": _json(schema)}}
+
+
+def build_spec(routes: list[tuple[str, list[str], str]] | None = None,
+               currency: str | None = None) -> dict[str, Any]:
+    """The document; `routes` (path, methods, summary) adds endpoints of other areas, and
+    `currency` is the running policy's, the only one a request's money may be in."""
     marshmallow = MarshmallowPlugin()
     spec = APISpec(
         title="dealguard",
@@ -104,45 +71,18 @@ def build_spec(routes: list[tuple[str, list[str], str]] | None = None) -> dict[s
         plugins=[marshmallow],
         info={"description": "Deal-compliance decisions under the company's sales policy."},
     )
-    # Our strict field types subclass marshmallow's Field; tell apispec what they are.
-    marshmallow.map_to_openapi_type(IsoDate, "string", "date")
-    marshmallow.map_to_openapi_type(IsoDateOrDateTime, "string", None)
+    openapi_fields.teach(marshmallow, currency)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for action, schema in REQUEST_SCHEMAS.items():
         spec.components.schema(TITLES[action], schema=schema)
-    spec.components.schema("Outcome", {"type": "string",
-                                       "enum": ["allow", "require_approval", "deny"]})
-    spec.components.schema("Problem", PROBLEM)
-    spec.components.schema("Reason", REASON)
-    spec.components.schema("Decision", DECISION)
-    request_body = {"oneOf": [{"$ref": f"#/components/schemas/{t}"} for t in TITLES.values()],
-                    "discriminator": {"propertyName": "action"}}
-    spec.path("/v1/decisions", operations={"post": {
-        "summary": "Decide one proposed action and log the decision",
-        "security": SECURED,
-        "requestBody": {"required": True, "content": _json(request_body)},
-        "responses": {"200": {"description": "The decision (already logged)",
-                              "content": _json({"$ref": "#/components/schemas/Decision"})},
-                      **_errors(400, 401, 403, 409, 413, 415, 422, 503)},
-    }})
-    spec.path("/v1/decisions/batch", operations={"post": {
-        "summary": "Decide up to 100 requests; invalid items are answered by a problem",
-        "security": SECURED,
-        "requestBody": {"required": True, "content": _json({
-            "type": "object", "required": ["requests"],
-            "properties": {"requests": {"type": "array", "maxItems": 100,
-                                        "items": request_body}}})},
-        "responses": {"200": {"description": "Decisions or problems, in request order",
-                              "content": _json({"type": "object", "properties": {
-                                  "decisions": {"type": "array", "items": {"oneOf": [
-                                      {"$ref": "#/components/schemas/Decision"},
-                                      {"$ref": "#/components/schemas/Problem"}]}}}})},
-                      **_errors(400, 401, 403, 413, 415, 422, 503)},
-    }})
+    for name, component in COMPONENTS.items():
+        spec.components.schema(name, component)
+    _decision_paths(spec)
     _policy_paths(spec)
     _service_paths(spec)
     _documented_paths(spec)
     document = spec.to_dict()
+    _event_variants(document["components"]["schemas"])
     for path, methods, summary in routes or []:
         operations = document["paths"].setdefault(path, {})
         for method in methods:
@@ -152,41 +92,114 @@ def build_spec(routes: list[tuple[str, list[str], str]] | None = None) -> dict[s
                                 "schema": {"type": "string"}}
                                for name in re.findall(r"{([^}]+)}", path)],
                 "security": SECURED if path.startswith("/v1/") else [],
-                "responses": {"200": {"description": "OK"}, **_errors(400, 401, 403, 422)},
+                "responses": {"200": {"description": "OK"}, **_problems(400, 422)},
             })
+    _complete_answers(document)
     return document
+
+
+def _complete_answers(document: dict[str, Any]) -> None:
+    """Every operation behind a key may answer 401, 403 and 503 (CONTRACT §4, §6), and
+    every error is a problem+json document unless the operation says which one."""
+    problem = {"application/problem+json": {"schema": ref("Problem")}}
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            answers = operation["responses"]
+            if operation.get("security"):
+                for code in _KEY_CHECK:
+                    answers.setdefault(str(code), {"description": _DESCRIPTIONS[code]})
+            for code, answer in answers.items():
+                if code[0] in "45" and "content" not in answer:
+                    answer["content"] = problem
+
+
+def _event_variants(schemas: dict[str, Any]) -> None:
+    """An activity event's amount and outcome depend on its type, which the schema checks
+    in code (EventSchema._fits_type): one variant of the generated Event per kind."""
+    event = schemas.pop("Event")
+    fields = event["properties"]
+    only_null = {"nullable": True, "enum": [None]}
+    amount = {key: value for key, value in fields["amount"].items() if key != "nullable"}
+    others = [kind for kind in EVENT_TYPES if kind not in MONEY_TYPES and kind != "call"]
+    kinds = {
+        "MoneyEvent": (MONEY_TYPES, {"amount": {**amount, "multipleOf": float(KOPECK)},
+                                     "outcome": {"type": "string", **only_null}}),
+        "CallEvent": (("call",), {"amount": {"type": "number", **only_null}}),
+        "OtherEvent": (others, {"amount": {"type": "number", **only_null},
+                                "outcome": {"type": "string", **only_null}}),
+    }
+    mapping = {}
+    for name, (types, changes) in kinds.items():
+        properties = {**fields, "type": {"type": "string", "enum": list(types)}, **changes}
+        required = list(event["required"]) + (["amount"] if types == MONEY_TYPES else [])
+        schemas[name] = {**event, "properties": properties, "required": required}
+        mapping.update({kind: f"#/components/schemas/{name}" for kind in types})
+    schemas["ActivityBatch"]["properties"]["events"]["items"] = {
+        "oneOf": [ref(name) for name in kinds],
+        "discriminator": {"propertyName": "type", "mapping": mapping}}
+
+
+def _decision_paths(spec: APISpec) -> None:
+    request_body = {
+        "oneOf": [ref(title) for title in TITLES.values()],
+        "discriminator": {"propertyName": "action",
+                          "mapping": {action: f"#/components/schemas/{title}"
+                                      for action, title in TITLES.items()}},
+    }
+    spec.path("/v1/decisions", operations={"post": {
+        "summary": "Decide one proposed action and log the decision",
+        "description": "A person's key (manager, approver) asks only as itself: actor.id "
+                       "and actor.role are its person and job role, and it sends no "
+                       "approvals {role, by} (else 403).",
+        "security": SECURED,
+        "requestBody": {"required": True, "content": _json(request_body)},
+        "responses": {**_ok("The decision (already logged)", ref("Decision")),
+                      **_problems(400, 409, 413, 415, 422)},
+    }})
+    spec.path("/v1/decisions/batch", operations={"post": {
+        "summary": "Decide up to 100 requests; invalid items are answered by a problem",
+        "security": SECURED,
+        "requestBody": {"required": True, "content": _json({
+            "type": "object", "required": ["requests"],
+            "properties": {"requests": {"type": "array", "maxItems": 100,
+                                        "items": request_body}}})},
+        "responses": {**_ok("Decisions or problems, in request order", ref("DecisionBatch")),
+                      **_problems(400, 413, 415, 422)},
+    }})
 
 
 def _policy_paths(spec: APISpec) -> None:
     yaml_body = {"required": True, "content": {"text/yaml": {"schema": {"type": "string"}}}}
+    invalid = {"422": {"description": "The policy is not valid: its line-numbered errors",
+                       "content": {"application/problem+json": {
+                           "schema": ref("PolicyProblem")}}}}
     spec.path("/v1/policy", operations={"get": {
         "summary": "The running policy: name, version, sha256, principles, rules",
         "security": SECURED,
-        "responses": {"200": {"description": "The policy", "content": _json({"type": "object"})},
-                      **_errors(401, 503)},
+        "responses": _ok("The policy", ref("Policy")),
     }})
     spec.path("/v1/policy/validate", operations={"post": {
         "summary": "Check a candidate rules.yaml; line-numbered errors",
         "security": SECURED,
         "requestBody": yaml_body,
-        "responses": {"200": {"description": "{valid: true, rules}",
-                              "content": _json({"type": "object"})},
-                      **_errors(401, 413, 422)},
+        "responses": {**_ok("The policy is valid: its rules", ref("PolicyValidation")),
+                      **_problems(400, 413), **invalid,
+                      "415": {"description": "A multipart or form body"}},
     }})
     spec.path("/v1/policy/reload", operations={"post": {
         "summary": "Load the policy file again (admin); on error the running policy stays",
         "security": SECURED,
-        "responses": {"200": {"description": "The new policy",
-                              "content": _json({"type": "object"})},
-                      **_errors(401, 403, 422)},
+        "responses": {**_ok("The new policy", ref("Policy")), **invalid},
     }})
 
 
 def _documented_paths(spec: APISpec) -> None:
-    """Areas that describe their operations in their views' docstrings."""
+    """Areas that describe their operations themselves (in their views' docstrings)."""
     from app.api import activities, log, stats
 
     for module in (activities, stats, log):
+        for name, schema in getattr(module, "OPENAPI_SCHEMAS", {}).items():
+            spec.components.schema(name, schema=schema)
         for name, parameter in getattr(module, "OPENAPI_PARAMETERS", {}).items():
             spec.components.parameter(name, parameter["in"], parameter)
         for path, operations in module.openapi_paths().items():
@@ -194,11 +207,15 @@ def _documented_paths(spec: APISpec) -> None:
 
 
 def _service_paths(spec: APISpec) -> None:
-    plain = {"200": {"description": "OK"}}
-    spec.path("/health/live", operations={"get": {"summary": "The process answers",
-                                                   "responses": plain}})
+    spec.path("/health/live", operations={"get": {
+        "summary": "The process answers", "responses": _ok("Alive", ref("Live"))}})
     spec.path("/health/ready", operations={"get": {
         "summary": "Database reachable, a policy loaded, the log writer answering",
-        "responses": {**plain, **_errors(503)}}})
-    spec.path("/metrics", operations={"get": {"summary": "Prometheus metrics",
-                                               "responses": plain}})
+        "responses": {**_ok("Ready", ref("Ready")),
+                      "503": {"description": "Not ready: what is not",
+                              "content": {"application/problem+json": {
+                                  "schema": ref("NotReady")}}}}}})
+    spec.path("/metrics", operations={"get": {
+        "summary": "Prometheus metrics",
+        "responses": {"200": {"description": "Prometheus text format",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}}}}})

@@ -50,7 +50,11 @@ def get_stats() -> Response:
         - StatsAt
         - StatsManager
       responses:
-        "200": {description: "{period, current, previous, manager_id, metrics}"}
+        "200":
+          description: "{period, current, previous, manager_id, metrics}"
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/StatsComparison"}
         "401": {description: "No key, an unknown or revoked key."}
         "403": {description: "A crm key, or a manager key asking about another manager."}
         "422": {description: "An invalid query parameter."}
@@ -81,7 +85,11 @@ def get_series() -> Response:
         - StatsMetric
         - StatsCount
       responses:
-        "200": {description: "{metric, period, manager_id, points}"}
+        "200":
+          description: "{metric, period, manager_id, points}"
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/StatsSeries"}
         "401": {description: "No key, an unknown or revoked key."}
         "403": {description: "A crm key, or a manager key asking about another manager."}
         "422": {description: "An invalid query parameter."}
@@ -110,7 +118,7 @@ def get_chart() -> Response:
       responses:
         "200":
           description: The chart.
-          content: {image/svg+xml: {}}
+          content: {image/svg+xml: {schema: {type: string}}}
         "401": {description: "No key, an unknown or revoked key."}
         "403": {description: "A crm key, or a manager key asking about another manager."}
         "422": {description: "An invalid query parameter."}

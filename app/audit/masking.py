@@ -143,8 +143,9 @@ class Scrubber:
                     node = node.replace(needle, self.tokens[needle])
             return node
         if isinstance(node, dict):
-            return {self._walk(k) if isinstance(k, str) else k: self._walk(v)
-                    for k, v in node.items()}
+            # Keys are field and fact names (the schemas refuse any other): never request
+            # data, and a value equal to one must not rename it.
+            return {k: self._walk(v) for k, v in node.items()}
         if isinstance(node, list | tuple):
             return [self._walk(v) for v in node]
         if self.numbers:

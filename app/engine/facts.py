@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -226,4 +226,10 @@ def _offer_line(item: dict[str, Any], needs: set[str]) -> dict[str, Any]:
 
 
 def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
-    return (numerator / denominator).quantize(RATIO_PLACES).normalize()
+    ratio = numerator / denominator
+    try:
+        return ratio.quantize(RATIO_PLACES).normalize()
+    except InvalidOperation:
+        # Too large to carry nine places in the context's 28 digits (a cost of 1e15
+        # against a price of a kopeck's fraction): it has no such digits to round.
+        return ratio.normalize()

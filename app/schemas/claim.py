@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
-from app.schemas.common import Id, RequestSchema
+from app.schemas.common import Id, RequestSchema, action_field
+from app.schemas.currency import Currency
 from app.schemas.strict import StrictDecimal, StrictInteger
 
 CLAIM_REASONS = ("defect", "damaged_in_transit", "wrong_item", "not_as_described", "changed_mind")
@@ -9,7 +10,7 @@ REMEDIES = ("refund", "replacement", "repair", "credit_note")
 
 class ClaimOrderSchema(Schema):
     id = Id(required=True)
-    currency = fields.String(required=True)
+    currency = Currency(required=True)
     total = StrictDecimal(required=True, validate=validate.Range(min=0, min_inclusive=False))
 
 
@@ -23,5 +24,6 @@ class ClaimTermsSchema(Schema):
 
 
 class ClaimRequestSchema(RequestSchema):
+    action = action_field("claim")
     order = fields.Nested(ClaimOrderSchema, required=True)
     claim = fields.Nested(ClaimTermsSchema, required=True)

@@ -39,6 +39,12 @@ class ClientSchema(Schema):
     tax_id = Text(allow_none=True)
 
 
+class SegmentedClientSchema(ClientSchema):
+    """A client of a discount or an offer: the limits depend on its segment."""
+
+    segment = fields.String(required=True, validate=validate.OneOf(SEGMENTS))
+
+
 class ApprovalSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ACTOR_ROLES))
     by = Id(required=True)
@@ -55,3 +61,8 @@ class RequestSchema(Schema):
     approvals = fields.List(
         fields.Nested(ApprovalSchema), load_default=list, validate=validate.Length(max=20)
     )
+
+
+def action_field(action: str) -> fields.String:
+    """`action` of one action's schema: that action only, so the variants are told apart."""
+    return fields.String(required=True, validate=validate.OneOf((action,)))

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from app.schemas.common import RequestSchema, Text
+from app.schemas.common import RequestSchema, Text, action_field
 from app.schemas.strict import StrictInteger
 
 CATEGORIES = ("contacts", "order_history", "prices", "payment_details", "personal_data")
@@ -21,4 +21,5 @@ class DisclosureTermsSchema(Schema):
 
 
 class DisclosureRequestSchema(RequestSchema):
+    action = action_field("disclosure")
     disclosure = fields.Nested(DisclosureTermsSchema, required=True)

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
-from app.schemas.common import Id, RequestSchema, Text
+from app.schemas.common import Id, RequestSchema, SegmentedClientSchema, Text, action_field
+from app.schemas.currency import Currency
 from app.schemas.strict import StrictDecimal
 
 CATEGORIES = ("standard", "novelty", "promo")
@@ -9,7 +10,7 @@ Percent = lambda **kw: StrictDecimal(validate=validate.Range(min=0, max=100), **
 
 class DealSchema(Schema):
     id = Id(required=True)
-    currency = fields.String(required=True)
+    currency = Currency(required=True)
     list_amount = StrictDecimal(required=True, validate=validate.Range(min=0, min_inclusive=False))
     cost_amount = StrictDecimal(validate=validate.Range(min=0))
     category = fields.String(load_default="standard", validate=validate.OneOf(CATEGORIES))
@@ -21,5 +22,7 @@ class DiscountTermsSchema(Schema):
 
 
 class DiscountRequestSchema(RequestSchema):
+    action = action_field("discount")
+    client = fields.Nested(SegmentedClientSchema, required=True)
     deal = fields.Nested(DealSchema, required=True)
     discount = fields.Nested(DiscountTermsSchema, required=True)

@@ -19,6 +19,7 @@ from marshmallow import Schema, ValidationError, fields
 from marshmallow.utils import missing
 
 from app.schemas.strict import (
+    MAX_INTEGER,
     MAX_MAGNITUDE,
     IsoDate,
     IsoDateOrDateTime,
@@ -122,7 +123,7 @@ def _decimal(value: Any) -> decimal.Decimal:
 
 
 def _integer(value: Any) -> int:
-    if type(value) is not int or abs(value) > 10**12:
+    if type(value) is not int or abs(value) > MAX_INTEGER:
         raise NotFast
     return value
 

@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
-from app.schemas.common import Id, RequestSchema, Text
+from app.schemas.common import Id, RequestSchema, SegmentedClientSchema, Text, action_field
+from app.schemas.currency import Currency
 from app.schemas.discount import CATEGORIES, Percent
 from app.schemas.strict import IsoDate, StrictBoolean, StrictDecimal, StrictInteger
 
@@ -26,7 +27,7 @@ class OfferItemSchema(Schema):
 
 class OfferTermsSchema(Schema):
     id = Id(required=True)
-    currency = fields.String(required=True)
+    currency = Currency(required=True)
     promised_delivery_date = IsoDate(required=True)
     custom_terms = fields.List(
         fields.Nested(CustomTermSchema), load_default=list, validate=validate.Length(max=100)
@@ -39,4 +40,6 @@ class OfferTermsSchema(Schema):
 
 
 class OfferRequestSchema(RequestSchema):
+    action = action_field("offer")
+    client = fields.Nested(SegmentedClientSchema, required=True)
     offer = fields.Nested(OfferTermsSchema, required=True)

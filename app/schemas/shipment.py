@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
-from app.schemas.common import Id, RequestSchema
+from app.schemas.common import Id, RequestSchema, action_field
+from app.schemas.currency import Currency
 from app.schemas.strict import StrictDecimal
 
 Positive = lambda **kw: StrictDecimal(validate=validate.Range(min=0, min_inclusive=False), **kw)  # noqa: E731
@@ -9,7 +10,7 @@ NonNegative = lambda **kw: StrictDecimal(validate=validate.Range(min=0), **kw)  
 
 class OrderSchema(Schema):
     id = Id(required=True)
-    currency = fields.String(required=True)
+    currency = Currency(required=True)
     total = Positive(required=True)
     paid = NonNegative(required=True)
     pending = NonNegative(load_default=0)
@@ -26,5 +27,6 @@ class ShipmentTermsSchema(Schema):
 
 
 class ShipmentRequestSchema(RequestSchema):
+    action = action_field("shipment")
     order = fields.Nested(OrderSchema, required=True)
     shipment = fields.Nested(ShipmentTermsSchema, required=True)

@@ -12,6 +12,9 @@ from marshmallow import ValidationError, fields, validate
 
 # Larger amounts are no business value and would lose exactness in the engine's doubles.
 MAX_MAGNITUDE = decimal.Decimal("1e15")
+MAX_INTEGER = 10**12
+# No ISO date-time is longer (an offset and microseconds included).
+MAX_DATE_TIME_LENGTH = 40
 
 # No id may hold a character of these Unicode categories (CONTRACT §3): Cc, the controls
 # (NUL, which PostgreSQL refuses in text, ESC, DEL, the C1 controls), Cf, the invisible
@@ -72,7 +75,7 @@ class StrictInteger(fields.Integer):
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("type")
-        if abs(value) > 10**12:
+        if abs(value) > MAX_INTEGER:
             raise self.make_error("type")
         return super()._deserialize(value, attr, data, **kwargs)
 
@@ -108,7 +111,7 @@ class IsoDateOrDateTime(fields.Field):
     default_error_messages = {"invalid": "Must be an ISO date or date-time."}
 
     def _deserialize(self, value, attr, data, **kwargs) -> dt.date | dt.datetime:
-        if not isinstance(value, str) or not 10 <= len(value) <= 40:
+        if not isinstance(value, str) or not 10 <= len(value) <= MAX_DATE_TIME_LENGTH:
             raise self.make_error("invalid")
         try:
             if len(value) == 10:
@@ -127,7 +130,7 @@ class AwareDateTime(fields.Field):
     }
 
     def _deserialize(self, value, attr, data, **kwargs) -> dt.datetime:
-        if not isinstance(value, str) or not 16 <= len(value) <= 40:
+        if not isinstance(value, str) or not 16 <= len(value) <= MAX_DATE_TIME_LENGTH:
             raise self.make_error("invalid")
         try:
             parsed = dt.datetime.fromisoformat(value)

@@ -53,3 +53,27 @@ def test_a_value_not_quoted_anywhere_leaves_the_rest_as_decided(post, body, db_e
     stored = json.loads(stored_document(db_engine))
     assert stored["reasons"] == answer["reasons"]
     assert stored["outcome"] == answer["outcome"]
+
+
+@pytest.mark.parametrize("name", ["deny", "promises.process-change", "no-empty-promises"])
+def test_a_confidential_value_equal_to_a_policy_word_leaves_the_decision_as_made(
+        post, body, db_engine, name):
+    # A client named like an outcome, a rule or a principle (found by the fuzzer): the
+    # logged reasons must keep what the policy decided, or the record no longer says
+    # which rule denied and with what outcome.
+    request = body("offer")
+    request["client"]["name"] = name
+    request["offer"]["custom_terms"] = [{"text": "Rebuild the warehouse",
+                                         "requires_process_change": True}]
+    answer = post(request).get_json()
+    assert ("promises.process-change", "deny") in {
+        (reason["rule"], reason["outcome"]) for reason in answer["reasons"]}
+    stored = json.loads(stored_document(db_engine))
+    assert stored["request"]["client"]["name"] == token(TEST_SECRET, name)
+
+    def decided(reasons):
+        return [(r["rule"], r["principle"], r["outcome"], r["approver"], r["satisfied_by"])
+                for r in reasons]
+
+    assert decided(stored["reasons"]) == decided(answer["reasons"])
+    assert stored["obligations"] == answer["obligations"]

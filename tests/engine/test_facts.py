@@ -26,6 +26,23 @@ def test_no_cost_means_no_margin():
     assert line["line.has_cost"] is False
 
 
+def test_a_ratio_too_large_for_nine_places_is_kept_whole(policy):
+    # A price of a fraction of a kopeck against a cost of 1e15: a margin of about -1e26 %,
+    # which cannot carry nine decimal places in 28 digits. Found by the fuzzer (a 500).
+    (line,) = facts_of(discount(0, list_amount=1e-9, cost_amount=1e15)).lines
+    price = Decimal("1e-9")
+    assert line["line.margin_percent"] == (price - Decimal("1e15")) * 100 / price
+    claim = {
+        "action": "claim", "actor": {"id": "m", "role": "manager"}, "client": {"id": "c"},
+        "order": {"id": "o", "currency": "RUB", "total": 1e-100},
+        "claim": {"id": "cl", "reason": "defect", "amount": 1, "days_since_delivery": 1,
+                  "remedy": "refund", "compensation": 1e15},
+    }
+    assert facts_of(claim).request["claim.compensation_percent_of_total"] == Decimal("1E+117")
+    assert policy.decide(claim)["outcome"] in ("allow", "require_approval", "deny")
+    assert policy.decide(discount(0, list_amount=1e-9, cost_amount=1e15))["outcome"]
+
+
 def test_cleared_money_to_the_kopeck():
     request = {
         "action": "shipment", "actor": {"id": "m", "role": "manager"}, "client": {"id": "c"},

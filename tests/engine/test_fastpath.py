@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from app.engine.casefile import deep_merge
 from app.schemas import FAST_LOADERS, REQUEST_SCHEMAS
+from app.schemas.currency import policy_currency
 from app.schemas.fastpath import NotFast
 from app.schemas.strict import Visible
 
@@ -71,14 +72,16 @@ def both(request):
     action = request.get("action")
     if not isinstance(action, str) or action not in REQUEST_SCHEMAS:
         return None, None
-    try:
-        fast = FAST_LOADERS[action](request)
-    except NotFast:
-        fast = NotFast
-    try:
-        slow = REQUEST_SCHEMAS[action].load(request)
-    except ValidationError:
-        slow = ValidationError
+    # As validate_request loads them: with the policy currency set (a foreign one is refused).
+    with policy_currency("RUB"):
+        try:
+            fast = FAST_LOADERS[action](request)
+        except NotFast:
+            fast = NotFast
+        try:
+            slow = REQUEST_SCHEMAS[action].load(request)
+        except ValidationError:
+            slow = ValidationError
     return fast, slow
 
 

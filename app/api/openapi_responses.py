@@ -1,0 +1,219 @@
+"""The answers' schemas in /openapi.json: what the service really sends.
+
+The answers are built as dicts (app/decision_service.py, app/audit/records.py, ...),
+not by a schema library, so they are written out here. tests/api/test_fuzz.py checks
+every answer the fuzzer provokes against them. An object whose keys the service
+fixes completely is closed (`additionalProperties: false`); one that another part
+of the service may grow (verify, impact) is checked only for what it promises.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.audit.lookup import RESPONSE_FIELDS
+from app.engine.model import APPROVERS, OUTCOMES, PRINCIPLES
+from app.schemas.common import ACTIONS, ACTOR_ROLES
+from app.stats.periods import PERIODS
+
+Schema = dict[str, Any]
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def closed(properties: dict[str, Schema], optional: tuple[str, ...] = ()) -> Schema:
+    """An object with exactly these keys (all required but `optional`)."""
+    return {"type": "object", "properties": properties,
+            "required": [name for name in properties if name not in optional],
+            "additionalProperties": False}
+
+
+def open_(properties: dict[str, Schema]) -> Schema:
+    """An object with at least these keys; others may come."""
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+STRING = {"type": "string"}
+NULLABLE_STRING = {"type": "string", "nullable": True}
+INTEGER = {"type": "integer"}
+NUMBER = {"type": "number"}
+DATE = {"type": "string", "format": "date"}
+DATE_TIME = {"type": "string", "format": "date-time"}
+
+
+def _array(items: Schema) -> Schema:
+    return {"type": "array", "items": items}
+
+
+PROBLEM = {
+    **closed({
+        "type": STRING,
+        "title": STRING,
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": STRING,
+        "errors": {"type": "object", "additionalProperties": _array(STRING),
+                   "description": "Messages by field path, e.g. offer.items.2.quantity."},
+    }),
+    "description": "RFC 9457 problem details.",
+}
+
+POLICY_PROBLEM = {
+    **closed({
+        **PROBLEM["properties"],
+        "valid": {"type": "boolean", "enum": [False]},
+        "errors": _array(closed({
+            "line": {"type": "integer", "nullable": True},
+            "path": STRING,
+            "message": STRING,
+        })),
+    }),
+    "description": "A rules.yaml that cannot be used: a problem whose `errors` are its "
+                   "line-numbered mistakes.",
+}
+
+NOT_READY = {
+    **closed({**PROBLEM["properties"],
+              "checks": {"type": "object", "additionalProperties": STRING}}),
+    "description": "A problem naming what is not ready.",
+}
+
+REASON = closed({
+    "rule": STRING,
+    "principle": {"type": "string", "enum": list(PRINCIPLES)},
+    "outcome": ref("Outcome"),
+    "approver": {"type": "string", "enum": list(APPROVERS), "nullable": True},
+    "satisfied_by": {"type": "string", "enum": list(ACTOR_ROLES), "nullable": True},
+    "item": {**NULLABLE_STRING, "description": "The offer line (its sku) a line rule judged."},
+    "message": STRING,
+})
+
+OBLIGATION = closed({"type": STRING, "value": NUMBER, "rule": STRING})
+
+DECISION_PROPERTIES: dict[str, Schema] = {
+    "decision_id": {"type": "string", "format": "uuid"},
+    "request_id": {"type": "string", "nullable": True, "minLength": 1, "maxLength": 128},
+    "action": {"type": "string", "enum": list(ACTIONS)},
+    "outcome": ref("Outcome"),
+    "required_approvals": _array({"type": "string", "enum": list(APPROVERS)}),
+    "reasons": _array(ref("Reason")),
+    "obligations": _array(ref("Obligation")),
+    "policy": closed({"name": STRING, "version": STRING, "sha256": STRING}),
+    "as_of": DATE,
+    "decided_at": DATE_TIME,
+    "duration_ms": {"type": "number", "minimum": 0},
+}
+assert tuple(DECISION_PROPERTIES) == RESPONSE_FIELDS  # the log replays exactly these
+
+DECISION = {**closed(DECISION_PROPERTIES),
+            "description": "A decision, already in the log."}
+
+SUMMARY = closed({
+    **DECISION_PROPERTIES,
+    "actor_id": NULLABLE_STRING,
+    "client_id": NULLABLE_STRING,
+    "seq": INTEGER,
+})
+
+RECORD = closed({
+    **DECISION_PROPERTIES,
+    "request": {"type": "object", "description": "The request, confidential values masked."},
+    "facts": _array({"type": "object"}),
+    "key_name": NULLABLE_STRING,
+    "request_fingerprint": {"type": "string", "description": "HMAC of the request as sent: "
+                            "tells a retry of the same body from another body."},
+    "approvals_presented": _array(closed({
+        "role": {"type": "string", "enum": list(ACTOR_ROLES)},
+        "by": STRING,
+        "source": {"type": "string", "description": "Who vouches for it: crm (asserted)."},
+    })),
+    "seq": INTEGER,
+    "hash": STRING,
+    "prev_hash": STRING,
+})
+
+RULE = closed({
+    "id": STRING,
+    "principle": {"type": "string", "enum": list(PRINCIPLES)},
+    "actions": _array({"type": "string", "enum": list(ACTIONS)}),
+    "description": STRING,
+})
+
+POLICY = closed({
+    "name": STRING,
+    "version": STRING,
+    "sha256": STRING,
+    "loaded_at": DATE_TIME,
+    "principles": {"type": "object", "additionalProperties": STRING},
+    "rules": _array(ref("Rule")),
+})
+
+METRIC = closed({
+    "current": NUMBER,
+    "previous": NUMBER,
+    "change": NUMBER,
+    "change_pct": {"type": "number", "nullable": True},
+    "trend": {"type": "string", "enum": ["up", "down", "flat", "new"]},
+})
+
+PERIOD = closed({"start": DATE, "end": DATE})
+
+# Every component, by name.
+COMPONENTS: dict[str, Schema] = {
+    "Outcome": {"type": "string", "enum": list(OUTCOMES)},
+    "Problem": PROBLEM,
+    "PolicyProblem": POLICY_PROBLEM,
+    "NotReady": NOT_READY,
+    "Reason": REASON,
+    "Obligation": OBLIGATION,
+    "Decision": DECISION,
+    "DecisionBatch": closed({"decisions": _array({
+        "oneOf": [ref("Decision"), ref("Problem")],
+        "description": "The item's decision, or the problem that refused it."})}),
+    "DecisionSummary": SUMMARY,
+    "DecisionPage": closed({
+        "items": _array(ref("DecisionSummary")),
+        "next_cursor": {**NULLABLE_STRING, "description": "null on the last page."},
+    }),
+    "DecisionRecord": RECORD,
+    "Verification": open_({
+        "ok": {"type": "boolean"},
+        "checked": INTEGER,
+        "first_bad_seq": {"type": "integer", "nullable": True},
+    }),
+    "Impact": open_({
+        "replayed": INTEGER,
+        "changed": INTEGER,
+        "unchanged": INTEGER,
+        "errors": INTEGER,
+        "by_transition": {"type": "object", "additionalProperties": INTEGER},
+        "samples": _array({"type": "object"}),
+        "candidate": closed({"name": STRING, "version": STRING, "sha256": STRING}),
+    }),
+    "Rule": RULE,
+    "Policy": POLICY,
+    "PolicyValidation": closed({"valid": {"type": "boolean", "enum": [True]},
+                                "rules": _array(ref("Rule"))}),
+    "ActivitiesStored": closed({
+        "accepted": {**INTEGER, "description": "New events stored."},
+        "duplicates": {**INTEGER, "description": "Events stored before, unchanged."},
+    }),
+    "Period": PERIOD,
+    "StatsComparison": closed({
+        "period": {"type": "string", "enum": list(PERIODS)},
+        "current": ref("Period"),
+        "previous": ref("Period"),
+        "manager_id": NULLABLE_STRING,
+        "metrics": {"type": "object", "additionalProperties": METRIC},
+    }),
+    "StatsSeries": closed({
+        "metric": STRING,
+        "period": {"type": "string", "enum": list(PERIODS)},
+        "manager_id": NULLABLE_STRING,
+        "points": _array(closed({"start": DATE, "end": DATE, "value": NUMBER})),
+    }),
+    "Live": closed({"status": {"type": "string", "enum": ["ok"]}}),
+    "Ready": closed({"status": {"type": "string", "enum": ["ok"]},
+                     "checks": {"type": "object", "additionalProperties": STRING}}),
+}
