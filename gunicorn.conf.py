@@ -8,6 +8,8 @@ import os
 import shutil
 import tempfile
 
+from gunicorn.glogging import Logger
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # Threads, so that the decisions of one worker that arrive together share one fsync'ed
@@ -46,6 +48,25 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 _OWN_METRICS_DIR = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
 if _OWN_METRICS_DIR:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="dealguard-metrics-")
+
+
+class _QuietAboutRequests(Logger):
+    """gunicorn's logger, except that a request it refuses is not quoted.
+
+    gunicorn logs "Invalid request from ip=...: <the error>", and the error quotes the
+    request line or a header: a query string may name a client (no client data in a log
+    line). The line keeps who sent it and says what kind of request it was.
+    """
+
+    def warning(self, msg, *args, **kwargs):
+        if isinstance(msg, str) and msg.startswith("Invalid request from ip="):
+            sender = msg.split(": ", 1)[0]
+            msg = (f"{sender}: refused as invalid HTTP or over the request limits "
+                   "(not quoted: it may hold client data)")
+        super().warning(msg, *args, **kwargs)
+
+
+logger_class = _QuietAboutRequests
 
 
 def on_starting(server):

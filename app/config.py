@@ -20,7 +20,8 @@ class Settings:
     database_url: str = "sqlite:///instance/dealguard.db"
     policy_path: str = "policies/rules.yaml"
     timezone: str = "Europe/Moscow"
-    secret_key: str = DEVELOPMENT_SECRET
+    # Never shown: a printed Settings must not carry the HMAC and session secret.
+    secret_key: str = field(default=DEVELOPMENT_SECRET, repr=False)
     max_body: int = 262144
     environment: str = "development"
     # FULL: a committed decision survives a power loss. NORMAL (WAL) survives a crash of

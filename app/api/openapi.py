@@ -210,7 +210,7 @@ def _service_paths(spec: APISpec) -> None:
     spec.path("/health/live", operations={"get": {
         "summary": "The process answers", "responses": _ok("Alive", ref("Live"))}})
     spec.path("/health/ready", operations={"get": {
-        "summary": "Database reachable, a policy loaded, the log writer answering",
+        "summary": "Database reachable, a policy loaded, the log writable now",
         "responses": {**_ok("Ready", ref("Ready")),
                       "503": {"description": "Not ready: what is not",
                               "content": {"application/problem+json": {

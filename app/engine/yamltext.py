@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -77,4 +78,12 @@ def _convert(node: yaml.Node, path: str, lines: dict[str, int],
 def _scalar(node: yaml.Node, constructor: yaml.SafeLoader) -> Any:
     if not isinstance(node, yaml.ScalarNode):
         return node
-    return constructor.construct_object(node, deep=True)
+    value = constructor.construct_object(node, deep=True)
+    if isinstance(value, str) and _SURROGATE.search(value):
+        # YAML's "\ud800" escape makes one: no text can hold it (nor be encoded with it).
+        raise YamlProblem(node.start_mark.line + 1,
+                          "a lone surrogate escape (\\ud800-\\udfff) is not a character")
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")

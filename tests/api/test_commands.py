@@ -123,8 +123,10 @@ def test_secret_required_outside_development():
 
     with pytest.raises(RuntimeError):
         Settings.from_env({"DEALGUARD_ENV": "production"})
-    settings = Settings.from_env({"DEALGUARD_ENV": "production", "DEALGUARD_SECRET_KEY": "s"})
-    assert settings.secret_key == "s"
+    settings = Settings.from_env({"DEALGUARD_ENV": "production",
+                                  "DEALGUARD_SECRET_KEY": "a-long-hmac-secret"})
+    assert settings.secret_key == "a-long-hmac-secret"
+    assert "a-long-hmac-secret" not in repr(settings)  # a printed Settings hides it
 
 
 def test_person_keys_carry_their_person_and_job_role(cli_env):

@@ -35,8 +35,10 @@ LARGE = 200_000  # over gunicorn's 64 KiB drain, under the limit
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """(port, keys by role) of a gunicorn serving a fresh SQLite log."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('served') / 'input.db'}"
+    """(port, keys by role, its error log) of a gunicorn serving a fresh SQLite log."""
+    directory = tmp_path_factory.mktemp("served")
+    url = f"sqlite:///{directory / 'input.db'}"
+    error_log = directory / "gunicorn.log"
     upgrade(url)
     engine = create_engine(url)
     with Session(engine) as session:
@@ -52,7 +54,7 @@ def server(tmp_path_factory):
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "1",
          "-b", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=error_log.open("wb"))
     try:
         for _ in range(150):
             try:
@@ -64,7 +66,7 @@ def server(tmp_path_factory):
                 time.sleep(0.1)
         else:
             pytest.fail("gunicorn did not become ready")
-        yield port, keys
+        yield port, keys, error_log
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -107,7 +109,7 @@ EARLY_ANSWERS = {
 
 @pytest.mark.parametrize("case", list(EARLY_ANSWERS))
 def test_an_early_answer_keeps_the_connection_for_the_next_request(server, case):
-    port, keys = server
+    port, keys, _log = server
     method, path, role, content_type, body, status = EARLY_ANSWERS[case]
     if isinstance(body, int):
         body = b'{"padding": "' + b"x" * body + b'"}'
@@ -131,7 +133,7 @@ def test_an_early_answer_keeps_the_connection_for_the_next_request(server, case)
 @pytest.mark.parametrize("body", [b"x" * (LIMIT + 50_000), chunks(LIMIT + 150_000)],
                          ids=["content-length", "chunked"])
 def test_a_body_over_the_limit_is_a_413_that_closes_the_connection(server, body):
-    port, keys = server
+    port, keys, _log = server
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request("POST", "/v1/decisions", body=body, headers=json_headers(keys["crm"]))
@@ -159,7 +161,7 @@ def raw_exchange(port: int, data: bytes) -> tuple[bytes, bytes]:
 
 
 def test_a_broken_chunked_body_is_a_400_that_closes_the_connection(server):
-    port, keys = server
+    port, keys, _log = server
     head, body = raw_exchange(port, (
         "POST /v1/decisions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
         f"Authorization: Bearer {keys['crm']}\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -178,7 +180,7 @@ def test_a_broken_chunked_body_is_a_400_that_closes_the_connection(server):
     (b"GET /health/live HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n", 400),
 ], ids=["long-request-line", "too-many-headers", "long-header", "garbage", "unknown-coding"])
 def test_what_gunicorn_refuses_itself_is_problem_json(server, request_head, status):
-    port, _keys = server
+    port, _keys, _log = server
     head, body = raw_exchange(port, request_head + b"\r\n")
     assert head.startswith(b"HTTP/1.1 %d " % status)
     assert b"Content-Type: application/problem+json" in head
@@ -192,7 +194,7 @@ def test_what_gunicorn_refuses_itself_is_problem_json(server, request_head, stat
 def test_a_long_log_query_within_the_limit_reaches_the_application(server):
     # Five filters at 128 Chinese characters, percent-encoded: over 5 KiB, beyond
     # gunicorn's default request line (4094); the application answers it.
-    port, keys = server
+    port, keys, _log = server
     value = quote("客" * 128)
     query = "&".join(f"{name}={value}" for name in ("actor_id", "client_id", "principle", "rule"))
     query += f"&subject_id={value}x"  # one character too long
@@ -207,3 +209,15 @@ def test_a_long_log_query_within_the_limit_reaches_the_application(server):
         connection.close()
     assert response.status == 422
     assert list(problem["errors"]) == ["subject_id"]
+
+
+def test_a_refused_request_is_not_quoted_in_the_error_log(server):
+    port, _keys, error_log = server
+    # A request line gunicorn refuses, naming a client in its query string.
+    raw_exchange(port, b"GET /v1/decisions?client_id=Ivan-Petrov HTTP/1.1 extra\r\n"
+                       b"Host: x\r\n\r\n")
+    raw_exchange(port, b"GET /health/live HTTP/1.1\r\nHost: x\r\nX-Note: Ivan-Petrov"
+                       + b"a" * 8200 + b"\r\n\r\n")
+    text = error_log.read_text(errors="replace")
+    assert "Invalid request from ip=127.0.0.1: refused as invalid HTTP" in text
+    assert "Ivan-Petrov" not in text

@@ -47,7 +47,7 @@ def test_validate_reads_any_text_type(client, crm, content_type):
 
 
 @pytest.mark.parametrize("text", ["", "name: [", "just a string", "- 1\n- 2\n",
-                                  "\x00\x01", "rules: 5\n"])
+                                  "\x00\x01", "rules: 5\n", 'name: "a\\udfff"\n'])
 def test_validate_a_bad_policy(client, crm, text):
     response = client.post("/v1/policy/validate", data=text, content_type="text/yaml",
                            headers=crm)

@@ -99,6 +99,17 @@ def test_garbage_candidates_are_422(client, compliance, text):
     assert _impact(client, compliance, text).status_code == 422
 
 
+def test_a_lone_surrogate_escape_in_a_candidate_is_422_at_its_line(client, compliance,
+                                                                   candidate_text):
+    # YAML's "\ud800" escape makes a lone surrogate: it was a 500 (no text can hold it).
+    broken = candidate_text.replace("name: deal-compliance", 'name: "deal\\ud800"', 1)
+    response = _impact(client, compliance, broken)
+    assert response.status_code == 422
+    (error,) = response.get_json()["errors"]
+    assert error["line"] == candidate_text.splitlines().index("name: deal-compliance") + 1
+    assert "surrogate" in error["message"]
+
+
 def test_requests_that_no_longer_validate_are_errors(client, compliance, history,
                                                      candidate_text):
     # The candidate's currency makes every logged RUB request invalid.
