@@ -13,7 +13,7 @@ from gunicorn.glogging import Logger
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # Threads, so that the decisions of one worker that arrive together share one fsync'ed
-# commit (app/audit/group_commit.py); a sync worker would commit them one by one.
+# commit (app/log/write/group_commit.py); a sync worker would commit them one by one.
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
@@ -90,7 +90,7 @@ def on_exit(server):
 
 
 def post_worker_init(worker):
-    # Each worker writes the log through a child process (app/audit/writer_process.py):
+    # Each worker writes the log through a child process (app/log/write/writer_process.py):
     # start it now, so the first decision does not wait for it.
     writer = getattr(worker.wsgi, "extensions", {}).get("dealguard.writer_process")
     if writer is not None:

@@ -7,11 +7,11 @@ import os
 from flask import Flask
 from flask.sessions import SessionInterface
 
-from app import db
+from app.api import database
 from app.api.drain import DrainBody
-from app.audit.group_commit import GroupCommitter
-from app.audit.writer_process import WriterProcess
 from app.config import DEVELOPMENT_SECRET, Settings
+from app.log.write.group_commit import GroupCommitter
+from app.log.write.writer_process import WriterProcess
 from app.policy_holder import PolicyHolder
 from app.problems import register_error_handlers
 
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     if settings.secret_key == DEVELOPMENT_SECRET:
         # Masked values are only as private as this secret (CONTRACT §7).
         app.logger.warning("DEALGUARD_SECRET_KEY is not set: using the development secret")
-    db.init_app(app, settings.database_url, settings.sqlite_synchronous)
+    database.init_app(app, settings.database_url, settings.sqlite_synchronous)
     # One per process: the decisions its threads make at the same moment share a commit.
     writer = _writer_process(settings)
     if writer is not None:
@@ -77,7 +77,7 @@ def _writer_process(settings: Settings) -> WriterProcess | None:
 
 
 def db_engine(app: Flask):
-    return app.extensions["dealguard.engine"]
+    return app.extensions["dealguard.db_engine"]
 
 
 def resolve_policy_path(path: str) -> str:

@@ -25,13 +25,13 @@ from sqlalchemy import DateTime, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app import db
+from app.api import database
 from app.problems import Problem
+from app.vocabulary import APPROVERS
 
 ROLES = ("crm", "manager", "approver", "compliance", "admin")
 # Keys that belong to one person: they ask only as that person.
 PERSON_ROLES = ("manager", "approver")
-# The job roles of an approver key: the roles that approve (CONTRACT §2).
-APPROVER_JOBS = ("head_of_sales", "commercial_director", "cfo", "compliance_officer")
 KEY_PREFIX = "dg_"
 # A valid key is remembered this long by each process, so a decision does not pay a key
 # query; a key revoked by the command line is therefore refused by every worker within
@@ -87,7 +87,7 @@ def create_key(session: Session, role: str, name: str, person_id: str | None = N
     """Store a new key and return it; the caller shows it once.
 
     A manager key needs `person_id` (its manager id; its job role is "manager"); an
-    approver key needs `person_id` and one of APPROVER_JOBS as `job_role`; other keys
+    approver key needs `person_id` and one of APPROVERS as `job_role`; other keys
     take neither.
     """
     job_role = _job_role(role, person_id, job_role)
@@ -125,8 +125,8 @@ def _job_role(role: str, person_id: str | None, job_role: str | None) -> str | N
             raise ValueError("a manager key's job role is manager; for an approver "
                              "use --role approver")
         return "manager"
-    if job_role not in APPROVER_JOBS:
-        raise ValueError(f"an approver key needs --job-role, one of {', '.join(APPROVER_JOBS)}")
+    if job_role not in APPROVERS:
+        raise ValueError(f"an approver key needs --job-role, one of {', '.join(APPROVERS)}")
     return job_role
 
 
@@ -150,12 +150,12 @@ def find_key(session: Session, presented: str) -> ApiKey | None:
 
 def valid_key(presented: str) -> KeyInfo | None:
     """The key of this request, from the process's short-lived memory or the database."""
-    slot = (db.database_name(), hash_key(presented))
+    slot = (database.database_name(), hash_key(presented))
     now = time.monotonic()
     remembered = _valid_keys.get(slot)
     if remembered is not None and remembered[0] > now:
         return remembered[1]
-    session = db.session()
+    session = database.session()
     try:
         key = find_key(session, presented)
         info = None if key is None else KeyInfo(key.name, key.role, key.person_id,

@@ -28,13 +28,13 @@ class Settings:
     # the worker or of the service, not of the machine; see README "Performance".
     sqlite_synchronous: str = "FULL"
     # "process": each worker writes the log through a child process of its own (see
-    # app/audit/writer_process.py); "thread": in the worker itself (tests, one-off use).
+    # app/log/write/writer_process.py); "thread": in the worker itself (tests, one-off use).
     log_writer: str = "process"
     # How long a log group may wait for the decision requests under way (group_commit.py);
     # 0 writes every group as soon as the committer is free. Longer waits made no larger
     # groups under the benchmark's load (bench/http.py), only slower answers.
     log_gather_ms: float = 5.0
-    # Signed digests of the log (app/audit/digest.py): the Ed25519 private key as a PEM
+    # Signed digests of the log (app/log/write/digest.py): the Ed25519 private key as a PEM
     # or the path of a PEM file (never shown: repr=False), the directory the digests go
     # to, and the public key that `log verify --digests` checks them with by default.
     digest_key: str = field(default="", repr=False)
@@ -42,14 +42,13 @@ class Settings:
     digest_public_key: str = ""
     # How long a decision may wait for its log write before it is answered 503: a writer
     # process that has not answered by then is killed and replaced, and what it did is
-    # read back from the log (app/audit/writer_process.py, settle.py). 6 s, plus the
+    # read back from the log (app/log/write/writer_process.py, settle.py). 6 s, plus the
     # settling (milliseconds; 2 to 4 s when the database itself is failing), keeps the
     # 503 within 10 s. A healthy commit takes milliseconds, and a group waits for the
     # chain head behind a few others at most, so 6 s is taken for a hang only when
     # something is really wrong; and a slow writer taken for hung costs 503s and a new
     # process, never a wrong answer: what it committed is answered as logged.
     log_write_timeout: float = 6.0
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

@@ -1,11 +1,13 @@
 """One decision, from a parsed request body to a logged answer (CONTRACT §3).
 
-    validate + evaluate (app.engine) -> mask (app.audit.masking)
-    -> append to the hash chain (app.audit.writer) -> answer
+    prepare  check who asks, and fingerprint the request as sent
+    decide   the running policy validates and judges it (app.engine)
+    record   its log record: masked, scrubbed, serialised (app.log.write.record)
+    answer   append it to the hash chain (app.log.write), then answer
 
-Nothing is answered that is not in the log: if masking or the write fails, the
-caller gets a 503 problem and no decision. The web layer calls `decide`; this
-module knows nothing of HTTP beyond the status codes it raises.
+Nothing is answered that is not in the log: if the record cannot be made or written,
+the caller gets a 503 problem and no decision. The web layer calls `decide` or
+`decide_batch`; this module knows nothing of HTTP beyond the status codes it raises.
 """
 
 from __future__ import annotations
@@ -22,22 +24,19 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import metrics
-from app.audit import columns as log_columns
-from app.audit import lookup
-from app.audit.canonical import dumps
-from app.audit.group_commit import GroupCommitter
-from app.audit.masking import MaskingError, Scrubber, mask_request, token
-from app.audit.writer import DuplicateRequestId, Entry, LogWriteError
-from app.engine.model import CONTRACT_CONFIDENTIAL
+from app import telemetry
+from app.engine import Evaluation, InvalidRequest, Policy
+from app.jsontext import dumps
+from app.log.read import lookup
+from app.log.write import columns, record
+from app.log.write.group_commit import GroupCommitter
+from app.log.write.masking import MaskingError, token
+from app.log.write.writer import DuplicateRequestId, Entry, LogWriteError
 from app.policy_holder import PolicyHolder, PolicyUnavailable
-from app.problems import Problem
-from app.schemas import InvalidRequest
-from app.schemas.common import ACTIONS
+from app.problems import Problem, unavailable
+from app.schemas import NotAnObject
 
 log = logging.getLogger(__name__)
-
-RETRY_AFTER = {"Retry-After": "5"}
 
 
 @dataclass(frozen=True)
@@ -56,28 +55,31 @@ class Caller:
 
 @dataclass(frozen=True)
 class Context:
-    engine: Engine
+    database: Engine
     holder: PolicyHolder
     secret: str
     timezone: str
-    # Single decisions are logged through it, so concurrent ones share one commit.
+    # Decisions are logged through it, so concurrent ones share one commit.
     committer: GroupCommitter
 
 
 @dataclass
 class Prepared:
-    """A decision made and masked but not yet logged, or (entry None) a logged one replayed."""
+    """A decision made and its record made, not yet logged."""
 
     response: dict[str, Any]
-    entry: Entry | None
+    entry: Entry
     fingerprint: str
     started: float
 
 
 def decide(ctx: Context, body: Any, caller: Caller) -> dict[str, Any]:
     """Decide and log one request; raise Problem (400/403/409/422/503) otherwise."""
-    prepared = prepare(ctx, body, caller)
-    return prepared.response if prepared.entry is None else _log_one(ctx, prepared)
+    # Counted from here to the answer: the log's group waits a moment for the decisions
+    # under way, so that they share a commit (app/log/write/group_commit.py).
+    with ctx.committer.in_flight():
+        prepared = prepare(ctx, body, caller)
+        return answer(ctx, prepared)
 
 
 def decide_batch(ctx: Context, bodies: list[Any], caller: Caller) -> list[dict | Problem]:
@@ -94,8 +96,7 @@ def decide_batch(ctx: Context, bodies: list[Any], caller: Caller) -> list[dict |
             answers.append(problem)
             continue
         answers.append(prepared.response)
-        if prepared.entry is not None:
-            new[index] = prepared
+        new[index] = prepared
     if not new:
         return answers
     # Written like a group of the committer, by the same writer (the worker's writer
@@ -120,128 +121,41 @@ def decide_batch(ctx: Context, bodies: list[Any], caller: Caller) -> list[dict |
     return answers
 
 
-def _log_one(ctx: Context, prepared: Prepared) -> dict[str, Any]:
-    try:
-        ctx.committer.append(prepared.entry)
-    except DuplicateRequestId:
-        # Logged a moment ago (a retry, or another worker): answer as it was answered.
-        return _answer_as_logged(ctx, prepared)
-    except LogWriteError as error:
-        _log_failure(f"write ({error})")
-        raise _unwritable() from None
-    return _done(prepared)
-
-
-def _answer_as_logged(ctx: Context, prepared: Prepared) -> dict[str, Any]:
-    """The answer for an entry whose request_id is in the log already: the first one's."""
-    # The log holds the request_id as masked (a request_id that is a confidential value
-    # of its request is a token there); the caller is answered with its own.
-    prior = _prior(ctx, prepared.entry.request_id)
-    if prior is None:
-        _log_failure("write")
-        raise _unwritable()
-    return _replay(prior, prepared.fingerprint, prepared.response["request_id"])
-
+# -- prepare -> decide -> record -------------------------------------------------------
 
 def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
-    """Check, evaluate and mask one request; replay it if its request_id is logged."""
+    """Decide one request and make its log record; nothing is logged yet."""
     started = time.perf_counter()
-    if not isinstance(body, dict):
-        raise Problem(400, "The request must be a JSON object.")
-    if not isinstance(body.get("action"), str):
-        # Checked here too: a list or object as `action` must be a 422, whatever the
-        # schema module does with an unhashable value.
-        metrics.REJECTED.labels("422").inc()
-        raise Problem(422, "The request does not match the schema: action",
-                      {"action": ["Must be one of: " + ", ".join(ACTIONS) + "."]})
     _check_person(body, caller)
     fingerprint = _fingerprint(ctx.secret, body)
-    request_id = body.get("request_id")
     # No look-up of request_id here: the log's unique index finds a reused one when the
-    # entry is written (DuplicateRequestId), and only then is the first decision read and
-    # replayed (_append). A query per decision to find the rare retry cost more than
+    # entry is written (DuplicateRequestId), and only then is the first decision read
+    # and replayed (answer). A query per decision to find the rare retry cost more than
     # deciding the retry again does.
-    policy, evaluation = _evaluate(ctx, body)
-
-    decided_at = datetime.now(UTC)
+    policy, evaluation = _decide(ctx, body)
     response = {
         "decision_id": str(uuid.uuid4()),
-        "request_id": request_id,
-        "action": body["action"],
+        "request_id": body.get("request_id"),
+        "action": evaluation.action,
         **evaluation.as_dict(),
         "policy": {"name": policy.name, "version": policy.version, "sha256": policy.sha256},
         "as_of": evaluation.as_of,
-        "decided_at": decided_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "decided_at": columns.decided_at_text(datetime.now(UTC)),
         "duration_ms": round(float(evaluation.duration_ms), 3),
     }
-    try:
-        entry = _entry(ctx, policy, body, caller, response, evaluation, fingerprint, decided_at)
-    except (MaskingError, TypeError, ValueError, KeyError):
-        _log_failure("masking")
-        raise Problem(503, "The decision could not be prepared for the log; no decision.",
-                      headers=RETRY_AFTER) from None
+    entry = _record(ctx, policy, body, caller, response, evaluation, fingerprint)
     return Prepared(response, entry, fingerprint, started)
 
 
-def _done(prepared: Prepared) -> dict[str, Any]:
-    """The answer of a decision now in the log, counted in the metrics."""
-    response = prepared.response
-    metrics.DECISIONS.labels(response["action"], response["outcome"]).inc()
-    metrics.DECISION_SECONDS.labels(response["action"]).observe(
-        time.perf_counter() - prepared.started)
-    return response
-
-
-def _unwritable() -> Problem:
-    return Problem(503, "The decision log cannot be written; no decision was made.",
-                   headers=RETRY_AFTER)
-
-
-def _evaluate(ctx: Context, body: dict) -> tuple[Any, Any]:
-    """The running policy and its evaluation of `body` (422 if invalid, 503 if no policy)."""
-    try:
-        policy = ctx.holder.current()
-    except PolicyUnavailable:
-        raise Problem(503, "No policy is loaded; no decision can be made.",
-                      headers=RETRY_AFTER) from None
-    try:
-        claims = _masked_claims(lookup.claim_lookup(ctx.engine), body, ctx.secret)
-        evaluation = policy.evaluate(body, claims=claims, timezone=ctx.timezone)
-    except InvalidRequest as error:
-        metrics.REJECTED.labels("422").inc()
-        raise Problem(422, error.detail, error.errors) from None
-    except SQLAlchemyError:
-        _log_failure("claim lookup")
-        raise Problem(503, "The decision log cannot be read; try again.",
-                      headers=RETRY_AFTER) from None
-    return policy, evaluation
-
-
-def _masked_claims(claims: Any, body: dict, secret: str) -> Any:
-    """The claim look-up, knowing that a claim logged its client id masked when that id
-    was a confidential value of the claim's request (a client.id that is the e-mail):
-    such a claim is still the claim of the same client id asked in clear now."""
-    def lookup_claim(decision_id: str) -> tuple[str, str] | None:
-        found = claims(decision_id)
-        client = body.get("client")  # asked during evaluation: the request is valid
-        client_id = client.get("id") if isinstance(client, dict) else None
-        if (found is not None and isinstance(client_id, str) and found[0] != client_id
-                and hmac.compare_digest(found[0], token(secret, client_id))):
-            return client_id, found[1]
-        return found
-
-    return lookup_claim
-
-
-def _check_person(body: dict, caller: Caller) -> None:
+def _check_person(body: Any, caller: Caller) -> None:
     """A person's key asks only as that person, and proves approvals only by id (§6).
 
     Its request may name no other actor.id and no other actor.role than the key's
     person and job role, and may not assert an approval ({role, by}): otherwise a
     manager could name a higher role, or an approval nobody gave, and pass the limits.
     """
-    if not caller.is_person:
-        return
+    if not caller.is_person or not isinstance(body, dict):
+        return  # a body that is no object is the schema's to refuse (400)
     actor = body.get("actor")
     if isinstance(actor, dict):
         if "id" in actor and actor["id"] != caller.person_id:
@@ -261,11 +175,11 @@ def _check_person(body: dict, caller: Caller) -> None:
 
 
 def _refuse_person(detail: str, path: str) -> None:
-    metrics.REJECTED.labels("403").inc()
+    telemetry.REJECTED.labels("403").inc()
     raise Problem(403, detail, {path: ["Not allowed for this key."]})
 
 
-def _fingerprint(secret: str, body: dict) -> str:
+def _fingerprint(secret: str, body: Any) -> str:
     try:
         text = dumps(body, str_keys=True)  # a body parsed from JSON: its keys are str
     except (TypeError, ValueError):
@@ -273,93 +187,106 @@ def _fingerprint(secret: str, body: dict) -> str:
     return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), sha256).hexdigest()
 
 
-def _prior(ctx: Context, request_id: str) -> lookup.Prior | None:
+def _decide(ctx: Context, body: Any) -> tuple[Policy, Evaluation]:
+    """The running policy and its evaluation of `body` (422 if invalid, 503 if no policy)."""
     try:
-        return lookup.by_request_id(ctx.engine, request_id)
+        policy = ctx.holder.current()
+    except PolicyUnavailable:
+        raise unavailable("No policy is loaded; no decision can be made.") from None
+    try:
+        claims = _masked_claims(lookup.claim_lookup(ctx.database), body, ctx.secret)
+        evaluation = policy.evaluate(body, claims=claims, timezone=ctx.timezone)
+    except NotAnObject:
+        raise Problem(400, "The request must be a JSON object.") from None
+    except InvalidRequest as error:
+        telemetry.REJECTED.labels("422").inc()
+        raise Problem(422, error.detail, error.errors) from None
     except SQLAlchemyError:
-        _log_failure("read")
-        raise Problem(503, "The decision log cannot be read; try again.",
-                      headers=RETRY_AFTER) from None
+        _log_failure("claim lookup")
+        raise unavailable("The decision log cannot be read; try again.") from None
+    return policy, evaluation
 
 
-def _replay(prior: lookup.Prior, fingerprint: str, request_id: str) -> dict[str, Any]:
-    if not hmac.compare_digest(prior.fingerprint, fingerprint):
-        metrics.REJECTED.labels("409").inc()
+def _masked_claims(claims: Any, body: dict, secret: str) -> Any:
+    """The claim look-up, knowing that a claim logged its client id masked when that id
+    was a confidential value of the claim's request (a client.id that is the e-mail):
+    such a claim is still the claim of the same client id asked in clear now."""
+    def lookup_claim(decision_id: str) -> tuple[str, str] | None:
+        found = claims(decision_id)
+        client = body.get("client")  # asked during evaluation: the request is valid
+        client_id = client.get("id") if isinstance(client, dict) else None
+        if (found is not None and isinstance(client_id, str) and found[0] != client_id
+                and hmac.compare_digest(found[0], token(secret, client_id))):
+            return client_id, found[1]
+        return found
+
+    return lookup_claim
+
+
+def _record(ctx: Context, policy: Policy, body: dict, caller: Caller, response: dict,
+            evaluation: Evaluation, fingerprint: str) -> Entry:
+    """The decision's log record (app.log.write.record); 503 if it cannot be made."""
+    try:
+        return record.entry(response, body, evaluation.facts, caller.key_name, fingerprint,
+                            policy.confidential_fields, ctx.secret)
+    except (MaskingError, TypeError, ValueError, KeyError):
+        _log_failure("masking")
+        raise unavailable("The decision could not be prepared for the log; "
+                          "no decision.") from None
+
+
+# -- answer ----------------------------------------------------------------------------
+
+def answer(ctx: Context, prepared: Prepared) -> dict[str, Any]:
+    """Append the decision to the log and answer it, or answer as first logged (a retry)."""
+    try:
+        ctx.committer.append(prepared.entry)
+    except DuplicateRequestId:
+        # Logged a moment ago (a retry, or another worker): answer as it was answered.
+        return _answer_as_logged(ctx, prepared)
+    except LogWriteError as error:
+        _log_failure(f"write ({error})")
+        raise _unwritable() from None
+    return _done(prepared)
+
+
+def _done(prepared: Prepared) -> dict[str, Any]:
+    """The answer of a decision now in the log, counted in the telemetry."""
+    response = prepared.response
+    telemetry.DECISIONS.labels(response["action"], response["outcome"]).inc()
+    telemetry.DECISION_SECONDS.labels(response["action"]).observe(
+        time.perf_counter() - prepared.started)
+    return response
+
+
+def _answer_as_logged(ctx: Context, prepared: Prepared) -> dict[str, Any]:
+    """The answer for an entry whose request_id is in the log already: the first one's."""
+    # The log holds the request_id as masked (a request_id that is a confidential value
+    # of its request is a token there); the caller is answered with its own.
+    prior = _prior(ctx, prepared.entry.request_id)
+    if prior is None:
+        _log_failure("write")
+        raise _unwritable()
+    if not hmac.compare_digest(prior.fingerprint, prepared.fingerprint):
+        telemetry.REJECTED.labels("409").inc()
         raise Problem(409, "This request_id was used before with another body.",
                       {"request_id": ["Already used with a different request body."]})
-    return {**prior.response, "request_id": request_id}
+    return {**prior.response, "request_id": prepared.response["request_id"]}
 
 
-def _entry(ctx: Context, policy: Any, body: dict, caller: Caller, response: dict,
-           evaluation: Any, fingerprint: str, decided_at: datetime) -> Entry:
-    # CONTRACT §7 names some; the policy may add more, it cannot take them away.
-    paths = dict.fromkeys((*CONTRACT_CONFIDENTIAL, *getattr(policy, "confidential_fields", ())))
-    masked, clear = mask_request(body, paths, ctx.secret)
-    # The fingerprint is in the hashed document, so verify proves its column too.
-    document = {**response, "request": masked, "facts": evaluation.facts,
-                "key_name": caller.key_name, "approvals_presented": _presented(body),
-                "request_fingerprint": fingerprint}
-    # Its keys are str: the request was parsed from JSON, the rest is built here.
-    text = dumps(document, str_keys=True)
-    scrub = Scrubber(clear, ctx.secret)
-    if scrub.may_change(text):
-        # A clear value sits where no path masked it: quoted by a message or a fact, or
-        # as an id (a client.id that is the e-mail). What the request or a message may
-        # carry is scrubbed, then serialised again. What the service or the policy made
-        # (ids, dates, hashes; rule, principle, outcome, approver, obligations, fact
-        # names) stays as decided when a value happens to equal it.
-        document = _scrubbed(document, scrub)
-        text = dumps(document, str_keys=True)
-    # The columns are copies of the masked document (app.audit.columns), never of the
-    # raw body: what verify checks them against, and no clear value gets into them.
-    columns = log_columns.of(document)
-    columns.update(as_of=log_columns.as_date(columns["as_of"]),
-                   decided_at=log_columns.as_datetime(columns["decided_at"]))
-    return Entry(
-        **columns,
-        body=document,
-        reasons=list(document["reasons"]),
-        # Serialised here, in the request's thread, not in the worker's one log committer.
-        body_text=text,
-    )
+def _prior(ctx: Context, request_id: str) -> lookup.Prior | None:
+    try:
+        return lookup.by_request_id(ctx.database, request_id)
+    except SQLAlchemyError:
+        _log_failure("read")
+        raise unavailable("The decision log cannot be read; try again.") from None
 
 
-# Fields of the logged document that the service or the policy makes, none from the request.
-SERVICE_MADE = frozenset(("action", "as_of", "decided_at", "decision_id", "duration_ms",
-                          "obligations", "outcome", "policy", "required_approvals",
-                          "request_fingerprint"))
-
-
-def _scrubbed(document: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
-    """The document with the request's clear confidential values replaced where they
-    may sit: the request, its ids, the key name, messages, offer lines and fact values."""
-    scrubbed = {}
-    for name, value in document.items():
-        if name in SERVICE_MADE:
-            scrubbed[name] = value
-        elif name == "reasons":
-            scrubbed[name] = [{**reason, "message": scrub(reason["message"]),
-                               "item": scrub(reason["item"])} for reason in value]
-        elif name == "facts":
-            scrubbed[name] = [{fact: scrub(v) for fact, v in facts.items()} for facts in value]
-        elif name == "approvals_presented":
-            scrubbed[name] = [{**approval, "by": scrub(approval["by"])} for approval in value]
-        else:
-            scrubbed[name] = scrub(value)
-    return scrubbed
-
-
-def _presented(body: dict) -> list[dict[str, Any]]:
-    """The approvals the request relied on, each with who vouches for it.
-
-    An approval {role, by} is the CRM's word (only crm and admin keys may send one):
-    it is logged as asserted by the CRM, not as proof dealguard holds.
-    """
-    return [{"role": approval["role"], "by": approval["by"], "source": "crm"}
-            for approval in body.get("approvals") or ()]
+def _unwritable() -> Problem:
+    return unavailable("The decision log cannot be written; no decision was made.")
 
 
 def _log_failure(what: str, decisions: int = 1) -> None:
-    metrics.LOG_WRITE_FAILURES.inc(decisions)
+    telemetry.LOG_WRITE_FAILURES.inc(decisions)
     # No request data in the line: it could hold confidential values.
     log.error("decision refused, log %s failed", what)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.audit.models import PolicyState
+from app.log.models import PolicyState
 
 log = logging.getLogger(__name__)
 STATE_ID = 1
@@ -50,9 +50,9 @@ def load_file(path: str) -> Any:
 
 
 class PolicyHolder:
-    def __init__(self, path: str, engine: Engine, check_interval: float = 1.0) -> None:
+    def __init__(self, path: str, db_engine: Engine, check_interval: float = 1.0) -> None:
         self.path = path
-        self.engine = engine
+        self.db_engine = db_engine
         self.check_interval = check_interval
         self._policy: Any = None
         self._problems: list[dict[str, Any]] = []
@@ -121,7 +121,7 @@ class PolicyHolder:
 
     def _recorded_sha(self) -> str | None:
         try:
-            with self.engine.connect() as connection:
+            with self.db_engine.connect() as connection:
                 return connection.execute(
                     select(PolicyState.sha256).where(PolicyState.id == STATE_ID)
                 ).scalar()
@@ -130,13 +130,13 @@ class PolicyHolder:
 
     def _record(self, policy: Any) -> None:
         try:
-            record_version(self.engine, policy)
+            record_version(self.db_engine, policy)
         except SQLAlchemyError as error:
             # Before `db upgrade` the table is missing; this process still runs the policy.
             log.warning("could not record the policy version: %s", type(error).__name__)
 
 
-def record_version(engine: Engine, policy: Any) -> None:
+def record_version(db_engine: Engine, policy: Any) -> None:
     """Make `policy` the one every process on this database follows (within a second,
     each loading its own policy file when the recorded sha256 is not what it runs)."""
     values = {
@@ -144,7 +144,7 @@ def record_version(engine: Engine, policy: Any) -> None:
         "version": str(policy.version)[:64],
         "loaded_at": datetime.now(UTC),
     }
-    with engine.begin() as connection:
+    with db_engine.begin() as connection:
         changed = connection.execute(
             update(PolicyState.__table__)
             .where(PolicyState.id == STATE_ID)

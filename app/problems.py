@@ -1,4 +1,9 @@
-"""RFC 9457 problem+json errors: the one shape every error of the API takes (CONTRACT §4)."""
+"""RFC 9457 problem+json errors: the one shape every error of the API takes (CONTRACT §4).
+
+Raise a Problem from any view. A kind that recurs has one builder here: `unavailable`
+for every 503 (it tells the client when to come back) and `invalid_policy` for a
+rules.yaml that cannot be used.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from typing import Any
 from flask import Response, json
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+
+from app.jsontext import dumps
 
 PROBLEM_TYPES = {
     400: "bad-request",
@@ -57,6 +64,26 @@ class Problem(Exception):
     def to_dict(self) -> dict[str, Any]:
         return problem_body(self.status, self.detail, self.errors)
 
+    def response(self) -> Response:
+        return problem_response(self.status, self.detail, self.errors, self.headers)
+
+
+# How long a client is told to wait before it tries again after a 503.
+RETRY_AFTER = {"Retry-After": "5"}
+
+
+def unavailable(detail: str) -> Problem:
+    """A 503: the log, the database or the policy cannot be used now; come back soon."""
+    return Problem(503, detail, headers=RETRY_AFTER)
+
+
+def invalid_policy(detail: str, problems: list[dict[str, Any]]) -> Response:
+    """A 422 for a rules.yaml that cannot be used: the problem fields, and the
+    contract's `valid: false` with the file's line-numbered mistakes as `errors`."""
+    body = {**problem_body(422, detail), "errors": problems, "valid": False}
+    return Response(dumps(body, sort_keys=False, str_keys=True), status=422,
+                    mimetype="application/problem+json")
+
 
 def problem_body(status: int, detail: str, errors: dict | None = None) -> dict[str, Any]:
     return {
@@ -84,7 +111,7 @@ def problem_response(
 def register_error_handlers(app) -> None:
     @app.errorhandler(Problem)
     def _problem(error: Problem) -> Response:
-        return problem_response(error.status, error.detail, error.errors, error.headers)
+        return error.response()
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
@@ -100,8 +127,7 @@ def register_error_handlers(app) -> None:
         # The database is down or refuses us (a read for the key, the log, the stats):
         # not the caller's fault and not a bug of ours; tell it to come back.
         app.logger.error("database unavailable: %s", type(error).__name__)
-        return problem_response(503, "The database is unavailable; try again shortly.",
-                                headers={"Retry-After": "5"})
+        return unavailable("The database is unavailable; try again shortly.").response()
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -141,7 +141,7 @@ class Server:
         return _children(self.process.pid)
 
     def writers(self) -> list[int]:
-        """The workers' children: their log writer processes (app/audit/writer_process.py)."""
+        """The workers' children: their log writer processes (app/log/write/writer_process.py)."""
         return [child for pid in self.workers() for child in _children(pid)]
 
     def stop(self) -> None:
@@ -291,7 +291,7 @@ def rss_run(args: argparse.Namespace, script: Path, work: Path) -> None:
         try:
             done, run = 0, 0
             workers = server.workers()
-            # Each worker's log writer process (app/audit/writer_process.py) is its child,
+            # Each worker's log writer process (app/log/write/writer_process.py) is its child,
             # started when gunicorn boots the worker: wait until every worker has one.
             for _ in range(100):
                 if all(_children(pid) for pid in workers):

@@ -52,10 +52,10 @@ class Templates:
     """Logged-document texts of real decisions, with placeholders for what varies per row."""
 
     def __init__(self, count: int, seed: int) -> None:
-        from app.audit.canonical import dumps
-        from app.audit.masking import mask_request
         from app.decision_service import CONTRACT_CONFIDENTIAL
         from app.engine import load_policy
+        from app.jsontext import dumps
+        from app.log.write.masking import mask_request
 
         policy = load_policy(str(ROOT / "policies/rules.yaml"))
         self.policy = policy
@@ -117,8 +117,8 @@ def fill(engine: Any, n: int, templates: Templates, seed: int) -> dict[str, Any]
     """Bulk-insert n decisions with their reasons and a valid chain; return what was made."""
     from sqlalchemy import update
 
-    from app.audit.chain import GENESIS
-    from app.audit.models import ChainHead
+    from app.log.models import ChainHead
+    from app.log.write.chain import GENESIS
 
     r = random.Random(seed)
     manager_cum, client_cum = _zipf_cum(MANAGERS), _zipf_cum(CLIENTS)
@@ -181,7 +181,7 @@ def _flush(engine: Any, rows: list, reasons: list, analyze: bool = False) -> Non
     """One batch in one transaction."""
     from sqlalchemy import insert, text
 
-    from app.audit.models import Decision, DecisionReason
+    from app.log.models import Decision, DecisionReason
 
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -266,8 +266,8 @@ def time_pages(client: Any, headers: dict, params_list: list[dict], pages: int) 
 
 
 def time_export(engine: Any, fmt: str) -> dict[str, float]:
-    from app.audit.export import stream
-    from app.audit.query import Filters
+    from app.log.read.export import stream
+    from app.log.read.query import Filters
 
     before = peak = rss_kib()
     rows = size = 0
@@ -285,17 +285,18 @@ def time_export(engine: Any, fmt: str) -> dict[str, float]:
 def run(kind: str, url: str, args: argparse.Namespace) -> None:
     from sqlalchemy import text
 
-    import app.audit.query  # noqa: F401 - every table and index, as the service has them
     import app.auth  # noqa: F401
+    import app.log.read.query  # noqa: F401 - every table and index, as the service has them
     from app import create_app
     from app import db as app_db
-    from app.audit.verify import verify
+    from app.api import database
     from app.auth import create_key
     from app.config import Settings
+    from app.log.read.verify import verify
 
     engine = app_db.make_engine(url)
     app_db.Base.metadata.create_all(engine)
-    from app.audit.writer import ensure_head
+    from app.log.write.writer import ensure_head
 
     ensure_head(engine)
     print(f"\n== {kind}: filling {args.n:,} decisions ({machine()})", flush=True)
@@ -309,7 +310,7 @@ def run(kind: str, url: str, args: argparse.Namespace) -> None:
                         secret_key=SECRET, environment="test")
     application = create_app(settings)
     with application.app_context():
-        key = create_key(app_db.session(), "compliance", f"bench-{uuid.uuid4().hex[:8]}")
+        key = create_key(database.session(), "compliance", f"bench-{uuid.uuid4().hex[:8]}")
     headers = {"Authorization": f"Bearer {key}"}
     client = application.test_client()
     r = random.Random(args.seed)
@@ -335,7 +336,7 @@ def run(kind: str, url: str, args: argparse.Namespace) -> None:
     print(f"   verify: ok={result.ok} checked={result.checked:,} in {seconds:.1f} s ="
           f" {result.checked / seconds:,.0f} rows/s")
     print(f"   (at the end: {machine()})")
-    application.extensions["dealguard.engine"].dispose()
+    application.extensions["dealguard.db_engine"].dispose()
     engine.dispose()
 
 

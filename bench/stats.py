@@ -146,13 +146,13 @@ def run(name: str, url: str, args: argparse.Namespace) -> None:
 
 def time_queries(url: str, repeat: int) -> None:
     from app import create_app
-    from app import db as app_db
+    from app.api import database
     from app.auth import create_key
     from app.config import Settings
 
     app = create_app(Settings(database_url=url, environment="bench"))
     with app.app_context():
-        key = create_key(app_db.session(), "admin", f"bench-{uuid.uuid4().hex[:8]}")
+        key = create_key(database.session(), "admin", f"bench-{uuid.uuid4().hex[:8]}")
     headers = {"Authorization": f"Bearer {key}"}
     client = app.test_client()
     print(f"{'query':36} {'median ms':>10} {'p95 ms':>8} {'min ms':>8}")
@@ -169,7 +169,7 @@ def time_queries(url: str, repeat: int) -> None:
             f"{label:36} {statistics.median(samples) / 1e6:10.1f} "
             f"{percentile(samples, 95) / 1000:8.1f} {min(samples) / 1e6:8.1f}"
         )
-    app.extensions["dealguard.engine"].dispose()
+    app.extensions["dealguard.db_engine"].dispose()
 
 
 ACTIVITY_COLUMNS = (

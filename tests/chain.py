@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app import db
-from app.audit.canonical import loads
-from app.audit.chain import GENESIS, link
-from app.audit.models import Decision
+from app.api import database
 from app.auth import create_key
+from app.jsontext import loads
+from app.log.models import Decision
+from app.log.write.chain import GENESIS, link
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -55,7 +55,7 @@ def decide_from_processes(app, settings, request: dict, key_name: str, processes
                           per_process: int) -> None:
     """Run `processes` writer processes at once, each deciding `request` per_process times."""
     with app.app_context():
-        key = create_key(db.session(), "crm", key_name)
+        key = create_key(database.session(), "crm", key_name)
     env = dict(os.environ, REPO=str(REPO), URL=settings.database_url,
                POLICY=settings.policy_path, BODY=json.dumps(request), KEY=key,
                N=str(per_process))

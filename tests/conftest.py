@@ -31,6 +31,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app import db as app_db
+from app.api import database
 from app.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -104,7 +105,7 @@ def settings(database_url: str) -> Settings:
 
 def create_schema(engine) -> None:
     """Every table of every area (their models are imported by create_app's blueprints)."""
-    from app.audit.writer import ensure_head
+    from app.log.write.writer import ensure_head
 
     app_db.Base.metadata.create_all(engine)
     ensure_head(engine)
@@ -114,17 +115,17 @@ def create_schema(engine) -> None:
 def app(settings: Settings):
     # The schema first: the app records its policy version in the database at start.
     engine = app_db.make_engine(settings.database_url)
-    import app.audit.models  # noqa: F401 - register the log's tables
     import app.auth  # noqa: F401
+    import app.log.models  # noqa: F401 - register the log's tables
 
     _import_area_models()
     create_schema(engine)
     engine.dispose()
     application = create_app(settings)
     application.config["TESTING"] = True
-    create_schema(application.extensions["dealguard.engine"])  # tables of late-imported areas
+    create_schema(application.extensions["dealguard.db_engine"])  # tables of late-imported areas
     yield application
-    application.extensions["dealguard.engine"].dispose()
+    application.extensions["dealguard.db_engine"].dispose()
 
 
 def _import_area_models() -> None:
@@ -146,7 +147,7 @@ def client(app):
 
 @pytest.fixture
 def db_engine(app):
-    return app.extensions["dealguard.engine"]
+    return app.extensions["dealguard.db_engine"]
 
 
 @pytest.fixture
@@ -161,7 +162,7 @@ def make_key(app) -> Callable[..., dict[str, str]]:
             person_id = person_id or "a-1"
             job_role = job_role or "head_of_sales"
         with app.app_context():
-            key = create_key(app_db.session(), role, f"test-{role}-{next(_key_names)}",
+            key = create_key(database.session(), role, f"test-{role}-{next(_key_names)}",
                              person_id, job_role)
         return {"Authorization": f"Bearer {key}"}
 

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app
 
-from app import db
+from app.api import database
 from app.api.body import batch_body, object_body
 from app.api.respond import json_response
 from app.auth import current_key, requires
 from app.decision_service import Caller, Context, decide, decide_batch
-from app.problems import Problem
+from app.problems import Problem, unavailable
 
 blueprint = Blueprint("decisions", __name__)
 
@@ -26,7 +26,7 @@ def _context() -> Context:
     if context is None:
         settings = current_app.config["SETTINGS"]
         context = extensions["dealguard.decision_context"] = Context(
-            engine=db.engine(),
+            database=database.db_engine(),
             holder=extensions["dealguard.policy"],
             secret=settings.secret_key,
             timezone=settings.timezone,
@@ -44,13 +44,7 @@ def _caller() -> Caller:
 @blueprint.post("/v1/decisions")
 @requires(*DECIDERS)
 def create_decision() -> Response:
-    # Counted from here to the answer: the log's group waits a moment for the decisions
-    # under way, so that they share a commit (app/audit/group_commit.py).
-    context = _context()
-    with context.committer.in_flight():
-        body = object_body()
-        answer = decide(context, body, _caller())
-    return json_response(answer)
+    return json_response(decide(_context(), object_body(), _caller()))
 
 
 @blueprint.post("/v1/decisions/batch")
@@ -73,8 +67,7 @@ def create_batch() -> Response:
     # An invalid item is answered in place by its problem; the others are decided.
     answers: list[dict[str, Any]] = [r.to_dict() if isinstance(r, Problem) else r
                                      for r in results]
-    unavailable = sum(isinstance(r, Problem) and r.status == 503 for r in results)
-    if requests and unavailable == len(requests):
-        raise Problem(503, "The decision log cannot be written; no decision was made.",
-                      headers={"Retry-After": "5"})
+    unwritable = sum(isinstance(r, Problem) and r.status == 503 for r in results)
+    if requests and unwritable == len(requests):
+        raise unavailable("The decision log cannot be written; no decision was made.")
     return json_response({"decisions": answers})

@@ -6,10 +6,11 @@ from flask import Blueprint, Response, current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import db, metrics
+from app import telemetry
+from app.api import database
 from app.api.respond import json_response
 from app.policy_holder import PolicyUnavailable
-from app.problems import problem_body
+from app.problems import unavailable
 
 blueprint = Blueprint("health", __name__)
 
@@ -23,7 +24,7 @@ def live() -> Response:
 def ready() -> Response:
     checks = {"database": "ok", "policy": "ok"}
     try:
-        with db.engine().connect() as connection:
+        with database.db_engine().connect() as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
         checks["database"] = "unreachable"
@@ -39,15 +40,15 @@ def ready() -> Response:
     checks["log"] = "ok" if why_not is None else f"cannot be written ({why_not})"
     if all(value == "ok" for value in checks.values()):
         return json_response({"status": "ok", "checks": checks})
-    body = problem_body(503, "Not ready: " + ", ".join(
+    problem = unavailable("Not ready: " + ", ".join(
         f"{name} {state}" for name, state in checks.items() if state != "ok"))
-    body["checks"] = checks
-    response = json_response(body, status=503, mimetype="application/problem+json")
-    response.headers["Retry-After"] = "5"
+    response = json_response({**problem.to_dict(), "checks": checks}, status=503,
+                             mimetype="application/problem+json")
+    response.headers.update(problem.headers)
     return response
 
 
 @blueprint.get("/metrics")
 def prometheus() -> Response:
-    payload, content_type = metrics.render()
+    payload, content_type = telemetry.render()
     return Response(payload, content_type=content_type)

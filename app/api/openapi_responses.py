@@ -1,6 +1,6 @@
 """The answers' schemas in /openapi.json: what the service really sends.
 
-The answers are built as dicts (app/decision_service.py, app/audit/records.py, ...),
+The answers are built as dicts (app/decision_service.py, app/log/read/records.py, ...),
 not by a schema library, so they are written out here. tests/api/test_fuzz.py checks
 every answer the fuzzer provokes against them. An object whose keys the service
 fixes completely is closed (`additionalProperties: false`); one that another part
@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.audit.lookup import RESPONSE_FIELDS
-from app.engine.model import APPROVERS, OUTCOMES, PRINCIPLES
-from app.schemas.common import ACTIONS, ACTOR_ROLES
+from app.log.read.lookup import RESPONSE_FIELDS
 from app.stats.periods import PERIODS
+from app.vocabulary import ACTIONS, ACTOR_ROLES, APPROVERS, OUTCOMES, PRINCIPLES
 
 Schema = dict[str, Any]
 

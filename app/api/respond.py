@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response
 
-from app.audit.canonical import dumps
+from app.jsontext import dumps
 
 
 def json_response(value: Any, status: int = 200, mimetype: str = "application/json") -> Response:

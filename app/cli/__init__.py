@@ -1,4 +1,4 @@
-"""The `dealguard` command (CONTRACT §8). Each area adds its commands from its own module."""
+"""The `dealguard` command (CONTRACT §8): one module per command group, each its own."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 # Each module exposes `commands`: a list of click commands or groups.
 COMMAND_MODULES = (
-    "app.cli.policy",   # check, policy lint|test|impact
+    "app.cli.policy",   # check, policy lint|test|impact|reload|facts
     "app.cli.service",  # db upgrade, keys create|list|revoke|bootstrap
-    "app.cli.log",      # log verify|export
+    "app.cli.log",      # log verify|export|digest|digest-key|digest-public-key
     "app.cli.stats",    # stats
-    "app.cli.reload",   # policy reload
 )
 
 

@@ -11,6 +11,7 @@ that is not there, which is the usual case.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 import click
 from sqlalchemy import Engine, create_engine, inspect
@@ -19,6 +20,10 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from app.config import Settings
+from app.db import is_sqlite
+
+if TYPE_CHECKING:
+    from app.log.read.query import Filters
 
 FIX = ("set DEALGUARD_DATABASE_URL to your database, or create this one with "
        "`dealguard db upgrade`")
@@ -64,9 +69,25 @@ def open_database(current: Settings) -> Engine:
     return make_engine(current.database_url, current.sqlite_synchronous)
 
 
+def filters_from_options(current: Settings, options: dict[str, Any]) -> Filters:
+    """The log's filters from a command's options (--since, --action, ...); a bad one is
+    named on stderr, and the command ends with exit 1."""
+    from app.log.read.query import FILTER_NAMES, InvalidFilters, parse_filters
+
+    args = {name: value for name, value in options.items()
+            if name in FILTER_NAMES and value is not None}
+    try:
+        return parse_filters(args, current.timezone)
+    except InvalidFilters as invalid:
+        for name, messages in invalid.errors.items():
+            for message in messages:
+                click.echo(f"--{name.replace('_', '-')}: {message}", err=True)
+        raise click.ClickException(invalid.detail) from None
+
+
 def sqlite_file(url: URL) -> str | None:
     """The file of a SQLite URL; None for other databases and in-memory ones."""
-    if url.get_backend_name() != "sqlite":
+    if not is_sqlite(url):
         return None
     database = url.database or ""
     if not database or database == ":memory:" or database.startswith("file:"):

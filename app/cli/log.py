@@ -1,4 +1,4 @@
-"""`dealguard log verify|export|digest|digest-key` and `dealguard policy impact` (CONTRACT §8).
+"""`dealguard log verify|export|digest|digest-key|digest-public-key` (CONTRACT §8).
 
 They do what the endpoints do, straight on DEALGUARD_DATABASE_URL, for an operator
 or an auditor on the database host: no key, no HTTP timeout on a long export.
@@ -11,36 +11,13 @@ import os
 import signal
 import sys
 import threading
-from pathlib import Path
 from typing import Any
 
 import click
 
-from app.cli.database import open_database, settings
-from app.cli.policy import policy_group
+from app.cli.database import filters_from_options, open_database, settings
 from app.config import Settings
-from app.problems import Problem
-
-FILTER_OPTIONS = ("action", "outcome", "principle", "rule", "actor_id", "client_id",
-                  "subject_id", "since", "until")
-
-
-def _filters(current: Settings, options: dict[str, Any]):
-    from app.audit.query import parse_filters
-
-    args = {name: value for name, value in options.items()
-            if name in FILTER_OPTIONS and value is not None}
-    try:
-        return parse_filters(args, current.timezone)
-    except Problem as problem:
-        _fail(problem)
-
-
-def _fail(problem: Problem) -> None:
-    for name, messages in problem.errors.items():
-        for message in messages:
-            click.echo(f"--{name.replace('_', '-')}: {message}", err=True)
-    raise click.ClickException(problem.detail)
+from app.log.read.query import FILTER_NAMES
 
 
 @click.group("log")
@@ -56,7 +33,7 @@ def log_group() -> None:
                    "DEALGUARD_DIGEST_PUBLIC_KEY, else the public half of DEALGUARD_DIGEST_KEY).")
 def verify_command(digest_dir: str | None, public_key: str | None) -> None:
     """Re-compute the hash chain; print {ok, checked, first_bad_seq}; exit 1 if broken."""
-    from app.audit.verify import verify
+    from app.log.read.verify import verify
 
     current = settings()
     if digest_dir is None:
@@ -64,7 +41,7 @@ def verify_command(digest_dir: str | None, public_key: str | None) -> None:
             raise click.UsageError("--public-key goes with --digests")
         result = verify(open_database(current))
     else:
-        from app.audit.verify_digests import verify_with_digests
+        from app.log.read.verify_digests import verify_with_digests
 
         key = _public_key(current, public_key)
         result = verify_with_digests(open_database(current), digest_dir, key)
@@ -74,7 +51,7 @@ def verify_command(digest_dir: str | None, public_key: str | None) -> None:
 
 
 def _public_key(settings: Settings, path: str | None):
-    from app.audit import digest
+    from app.log.write import digest
 
     try:
         if path is not None:
@@ -96,7 +73,7 @@ def _public_key(settings: Settings, path: str | None):
               help="Keep running beside the server: a digest every SECONDS.")
 def digest_command(every: float | None) -> None:
     """Sign the log's chain head into DEALGUARD_DIGEST_DIR with DEALGUARD_DIGEST_KEY."""
-    from app.audit import digest
+    from app.log.write import digest
 
     current = settings()
     if not current.digest_dir:
@@ -125,7 +102,7 @@ def digest_command(every: float | None) -> None:
 def _make_digest(engine, directory: str, key) -> bool:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app.audit import digest
+    from app.log.write import digest
 
     try:
         made = digest.write(engine, directory, key)
@@ -143,7 +120,7 @@ def _make_digest(engine, directory: str, key) -> bool:
               help="Where to write the new private key (PEM, mode 0600; never overwritten).")
 def digest_key_command(out: str) -> None:
     """Make an Ed25519 key pair for digests; print the public key (keep it off the server)."""
-    from app.audit import digest
+    from app.log.write import digest
 
     private, public = digest.new_key_pair()
     try:
@@ -161,7 +138,7 @@ def digest_key_command(out: str) -> None:
 @log_group.command("digest-public-key")
 def digest_public_key_command() -> None:
     """Print the public key of DEALGUARD_DIGEST_KEY."""
-    from app.audit import digest
+    from app.log.write import digest
 
     try:
         key = digest.load_private_key(settings().digest_key)
@@ -171,7 +148,7 @@ def digest_public_key_command() -> None:
 
 
 def _filter_options(command):
-    for name in reversed(FILTER_OPTIONS):
+    for name in reversed(FILTER_NAMES):
         flag = "--" + name.replace("_", "-")
         help_text = ("ISO date or date-time on decided_at" if name in ("since", "until")
                      else f"only decisions with this {name}")
@@ -187,10 +164,10 @@ def _filter_options(command):
 @_filter_options
 def export_command(fmt: str, output: str | None, **options: Any) -> None:
     """Stream the (masked) log as CSV or JSON lines, oldest first, with the API's filters."""
-    from app.audit.export import stream
+    from app.log.read.export import stream
 
     current = settings()
-    filters = _filters(current, options)
+    filters = filters_from_options(current, options)
     chunks = stream(open_database(current), filters, fmt)
     if output is None:
         try:
@@ -207,34 +184,5 @@ def export_command(fmt: str, output: str | None, **options: Any) -> None:
         for chunk in chunks:
             handle.write(chunk)
 
-
-@click.command("impact")
-@click.argument("candidate")
-@click.option("--since", default=None, help="ISO date or date-time on decided_at")
-@click.option("--until", default=None, help="ISO date or date-time on decided_at")
-@click.option("--action", default=None, help="only decisions of this action")
-@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, 10_000_000),
-              help="replay at most this many of the newest matching decisions")
-def impact_command(candidate: str, since: str | None, until: str | None, action: str | None,
-                   limit: int) -> None:
-    """Replay logged decisions under CANDIDATE rules.yaml; print what would change."""
-    from app.audit.impact import replay
-    from app.engine import PolicyError, load_policy
-
-    current = settings()
-    filters = _filters(current, {"since": since, "until": until, "action": action})
-    if not Path(candidate).is_file():
-        raise click.ClickException(f"cannot read {candidate}: no such file")
-    try:
-        policy = load_policy(Path(candidate))
-    except PolicyError as error:
-        for problem in error.problems:
-            click.echo(problem.format(candidate), err=True)
-        sys.exit(1)
-    answer = replay(open_database(current), policy, filters, limit, current.timezone)
-    click.echo(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
-
-
-policy_group.add_command(impact_command)
 
 commands = [log_group]

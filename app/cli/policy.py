@@ -1,6 +1,8 @@
-"""`dealguard check`, `dealguard policy lint` and `dealguard policy test` (CONTRACT §8).
+"""`dealguard check` and `dealguard policy lint|test|impact|reload` (CONTRACT §8).
 
-All three work offline on the policy file: they need no database and log nothing.
+check, lint and test work offline on the policy file: they need no database and log
+nothing. impact replays the decision log under a candidate; reload records the policy
+file as the one every server on the database runs.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from app import impact_service
+from app.cli.database import filters_from_options, open_database
 from app.cli.database import settings as _settings
 from app.engine import InvalidRequest, PolicyError, load_policy
 from app.engine.casefile import run_file
@@ -119,6 +123,55 @@ def test(directory: str | None, policy_path: str | None, coverage: bool) -> None
     click.echo(f"{passed} passed, {failed} failed")
     if failed or (coverage and missing):
         sys.exit(1)
+
+
+@policy_group.command("impact")
+@click.argument("candidate")
+@click.option("--since", default=None, help="ISO date or date-time on decided_at")
+@click.option("--until", default=None, help="ISO date or date-time on decided_at")
+@click.option("--action", default=None, help="only decisions of this action")
+@click.option("--limit", default=impact_service.DEFAULT_LIMIT, show_default=True,
+              type=click.IntRange(1, 10_000_000),
+              help="replay at most this many of the newest matching decisions")
+def impact(candidate: str, since: str | None, until: str | None, action: str | None,
+           limit: int) -> None:
+    """Replay logged decisions under CANDIDATE rules.yaml; print what would change."""
+    current = _settings()
+    filters = filters_from_options(current, {"since": since, "until": until, "action": action})
+    if not Path(candidate).is_file():
+        raise click.ClickException(f"cannot read {candidate}: no such file")
+    try:
+        policy = load_policy(Path(candidate))
+    except PolicyError as error:
+        for problem in error.problems:
+            click.echo(problem.format(candidate), err=True)
+        sys.exit(1)
+    answer = impact_service.impact(open_database(current), policy, filters, limit,
+                                   current.timezone)
+    click.echo(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
+
+
+# The command-line twin of POST /v1/policy/reload. Each worker of a running server
+# follows the policy recorded in the database's `policy_state` row (app/policy_holder.py):
+# at most once a second it compares that sha256 with the policy it runs and, when they
+# differ, loads its policy file again. So this loads DEALGUARD_POLICY exactly as a worker
+# would (a broken file changes nothing, exit 1) and records its sha256. The servers read
+# their own DEALGUARD_POLICY: run it where they run, on the same file.
+@policy_group.command("reload")
+def reload() -> None:
+    """Check the policy file and have every server on this database load it within 1 s."""
+    from app.policy_holder import record_version
+
+    current = _settings()
+    policy = load_or_exit(current.policy_path)
+    database = open_database(current)
+    try:
+        record_version(database, policy)
+    finally:
+        database.dispose()
+    click.echo(f"{current.policy_path}: {policy.name} {policy.version} "
+               f"(sha256 {policy.sha256[:12]}...) recorded; every server process on this "
+               "database loads it within a second")
 
 
 commands = [check, policy_group]

@@ -8,8 +8,9 @@ import click
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth import APPROVER_JOBS, KEY_CACHE_SECONDS, ROLES
+from app.auth import KEY_CACHE_SECONDS, ROLES
 from app.cli.database import open_database, settings
+from app.vocabulary import APPROVERS
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -68,7 +69,7 @@ def keys_group() -> None:
 @click.option("--manager-id", default=None, help="For a manager key: the manager's actor.id.")
 @click.option("--person-id", default=None, help="For an approver key: the person's actor.id.")
 @click.option("--job-role", default=None,
-              type=click.Choice(APPROVER_JOBS),
+              type=click.Choice(APPROVERS),
               help="For an approver key: the person's job role.")
 def keys_create(role: str, name: str, manager_id: str | None, person_id: str | None,
                 job_role: str | None) -> None:

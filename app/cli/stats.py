@@ -10,9 +10,9 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from app.audit.canonical import dumps
 from app.cli.database import open_database
 from app.cli.database import settings as cli_settings
+from app.jsontext import dumps
 from app.stats.labels import format_number, span
 from app.stats.metrics import METRICS
 from app.stats.periods import MAX_DATE, MIN_DATE, PERIODS, today

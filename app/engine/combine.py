@@ -1,29 +1,30 @@
 """Matched rules -> the decision of CONTRACT §2.
 
-Deny overrides require_approval, which overrides allow. A requirement is met by
-the actor's own role or by an approval already given: in the sales chain by that
-role or a higher one, for cfo and compliance_officer only by themselves. What
-stays open is answered with the smallest set of roles that covers it.
+Deny overrides require_approval, which overrides allow; no matching rule is allow.
+A requirement is met by the actor's own role or by an approval already given: on
+the sales ladder (app.vocabulary.SALES_LADDER) by that role or a higher one, for
+cfo and compliance_officer only by themselves. What stays open is answered with
+the smallest set of roles that covers it.
 """
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
 from typing import Any
 
 from app.engine.compiler import resolve
+from app.engine.messages import render
 from app.engine.model import Case, PolicyModel, Rule
+from app.vocabulary import SALES_LADDER
 
-SALES_CHAIN = {"manager": 0, "head_of_sales": 1, "commercial_director": 2}
-PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# A role's rank on the sales ladder: it meets the requirements of every role below it.
+RANK = {role: rank for rank, role in enumerate(SALES_LADDER)}
 
 
 def satisfier(required: str, given_roles: list[str]) -> str | None:
     """The first of `given_roles` (actor first, then approvals) that meets `required`."""
     for role in given_roles:
-        if required in SALES_CHAIN:
-            if SALES_CHAIN.get(role, -1) >= SALES_CHAIN[required]:
+        if required in RANK:
+            if RANK.get(role, -1) >= RANK[required]:
                 return role
         elif role == required:
             return role
@@ -31,11 +32,10 @@ def satisfier(required: str, given_roles: list[str]) -> str | None:
 
 
 def minimal_cover(open_roles: set[str]) -> list[str]:
-    """A commercial director covers a head-of-sales requirement too."""
-    cover = set(open_roles)
-    if "commercial_director" in cover:
-        cover.discard("head_of_sales")
-    return sorted(cover)
+    """The open roles less those a higher open role on the ladder covers (a commercial
+    director covers a head-of-sales requirement too)."""
+    top = max((RANK[role] for role in open_roles if role in RANK), default=-1)
+    return sorted(role for role in open_roles if RANK.get(role, top) >= top)
 
 
 def combine(
@@ -85,40 +85,3 @@ def combine(
         # Nothing is owed on an action that will not happen.
         "obligations": [] if denied else obligations,
     }
-
-
-def render(template: str, fact: dict[str, Any], model: PolicyModel) -> str:
-    """Fill {field}, {parameter} and {table.column} with this request's values."""
-
-    def value_of(match: re.Match) -> str:
-        name = match.group(1)
-        if name in fact:
-            return display(fact[name])
-        if name in model.parameters:
-            return display(model.parameters[name])
-        table_name, _, column = name.partition(".")
-        table = model.tables.get(table_name)
-        if table is not None:
-            row = fact.get(table.row_key)
-            if row in table.rows:
-                return display(table.cell(row, column))
-        return match.group(0)
-
-    return PLACEHOLDER.sub(value_of, template)
-
-
-def display(value: Any) -> str:
-    """A value as a person reads it: 12.5 not 12.500000000, 'none' for a missing value."""
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float | Decimal) and not isinstance(value, bool):
-        number = value if isinstance(value, Decimal) else Decimal(repr(value))
-        if number.as_tuple().exponent < -4:  # type: ignore[operator]
-            number = number.quantize(Decimal("0.0001"))
-        text = format(number.normalize(), "f")
-        return text
-    if isinstance(value, list | tuple):
-        return ", ".join(display(v) for v in value)
-    return str(value)

@@ -12,18 +12,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from app.engine.combine import PLACEHOLDER
 from app.engine.errors import PolicyError, PolicyProblem
 from app.engine.facts import LINE_ACTIONS, known_fields
+from app.engine.messages import PLACEHOLDER
 from app.engine.model import (
     APPROVAL_VALID_HOURS,
-    APPROVERS,
     ASSERTED_APPROVALS,
     ASSERTED_CHOICES,
     COMPARISONS,
     CONTRACT_CONFIDENTIAL,
-    OUTCOMES,
-    PRINCIPLES,
     AllOf,
     AnyOf,
     Case,
@@ -37,7 +34,8 @@ from app.engine.model import (
     Table,
 )
 from app.engine.yamltext import YamlProblem, parse_with_lines
-from app.schemas import ACTIONS, FieldInfo, scalar_fields
+from app.schemas import FieldInfo, scalar_fields
+from app.vocabulary import ACTIONS, APPROVERS, OUTCOMES, PRINCIPLES
 
 TOP_KEYS = {"name", "version", "currency", "principles", "confidential", "parameters", "tables",
             "rules"}

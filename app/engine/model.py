@@ -1,7 +1,8 @@
 """The policy model: what rules.yaml says, as plain typed objects.
 
 The loader builds it (and checks it), the compiler turns it into durable_rules
-rulesets, and the combination reads outcomes, approvers and messages from it.
+rulesets, and the combination reads outcomes, approvers and messages from it. The
+words it uses (actions, outcomes, principles, roles) are app.vocabulary's.
 """
 
 from __future__ import annotations
@@ -9,16 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PRINCIPLES = (
-    "no-empty-promises",
-    "pricing-policy",
-    "prepayment",
-    "claims",
-    "confidentiality",
-    "real-need",
-)
-OUTCOMES = ("allow", "require_approval", "deny")
-APPROVERS = ("head_of_sales", "commercial_director", "cfo", "compliance_officer")
 # Contract §7: always masked in the log, whatever the policy adds.
 CONTRACT_CONFIDENTIAL = (
     "client.name",

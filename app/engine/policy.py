@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.engine.combine import PLACEHOLDER, combine
+from app.engine.combine import combine
 from app.engine.compiler import SCOPE_FIELD, compile_action
 from app.engine.evaluator import CompiledRuleset
 from app.engine.facts import ClaimLookup, Facts, business_date, derive
+from app.engine.messages import PLACEHOLDER
 from app.engine.model import AllOf, AnyOf, Compare, Condition, Not, PolicyModel, Rule
-from app.schemas import ACTIONS, InvalidRequest, validate_request
+from app.schemas import InvalidRequest, validate_request
+from app.vocabulary import ACTIONS
 
 
 @dataclass
@@ -29,7 +31,6 @@ class Evaluation:
     reasons: list[dict[str, Any]]
     obligations: list[dict[str, Any]]
     duration_ms: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def facts(self) -> list[dict[str, Any]]:

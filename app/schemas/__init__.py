@@ -14,7 +14,6 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from app.schemas.claim import ClaimRequestSchema
-from app.schemas.common import ACTIONS
 from app.schemas.currency import policy_currency
 from app.schemas.disclosure import DisclosureRequestSchema
 from app.schemas.discount import DiscountRequestSchema
@@ -28,6 +27,7 @@ from app.schemas.strict import (
     StrictDecimal,
     StrictInteger,
 )
+from app.vocabulary import ACTIONS
 
 # Built once: constructing a marshmallow schema per request costs more than evaluating it.
 REQUEST_SCHEMAS: dict[str, Schema] = {
@@ -53,6 +53,10 @@ class InvalidRequest(Exception):
         super().__init__(self.detail)
 
 
+class NotAnObject(InvalidRequest):
+    """The request is not a JSON object at all (the API answers 400, not 422)."""
+
+
 def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested error dict -> {"offer.items.2.quantity": [...]}."""
     if isinstance(messages, dict):
@@ -75,15 +79,17 @@ def flatten_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def validate_request(data: Any, currency: str = "RUB") -> dict[str, Any]:
-    """Validate and type one decision request; raise InvalidRequest with field paths."""
+    """Validate and type one decision request; raise InvalidRequest with field paths.
+
+    The one check of the request's shape and its action: NotAnObject (an InvalidRequest)
+    when it is not an object, an `action` error when its action is none of ACTIONS
+    (missing, a list or an object included); then the action's schema checks the rest.
+    """
     if not isinstance(data, dict):
-        raise InvalidRequest({"_schema": ["The request must be a JSON object."]})
+        raise NotAnObject({"_schema": ["The request must be a JSON object."]})
     action = data.get("action")
     if not isinstance(action, str) or action not in REQUEST_SCHEMAS:
-        message = "Missing data for required field." if action is None else (
-            f"Must be one of: {', '.join(ACTIONS)}."
-        )
-        raise InvalidRequest({"action": [message]})
+        raise InvalidRequest({"action": [f"Must be one of: {', '.join(ACTIONS)}."]})
     # Every rule is the schema's, the policy currency included (app/schemas/currency.py),
     # so that the OpenAPI document, generated from the same schemas, states them all.
     with policy_currency(currency):

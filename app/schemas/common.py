@@ -5,9 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.schemas.strict import IsoDateOrDateTime, StrictBoolean, Visible
+from app.vocabulary import ACTIONS, ACTOR_ROLES
 
-ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
-ACTOR_ROLES = ("manager", "head_of_sales", "commercial_director", "cfo", "compliance_officer")
 SEGMENTS = ("retail", "wholesale", "key_account")
 
 ID_MAX_LENGTH = 128

@@ -30,8 +30,10 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from app.db import is_postgresql, is_sqlite
 from app.stats.metrics import METRICS, SOURCES, Metric, Source
 from app.stats.periods import Period
 
@@ -48,8 +50,8 @@ def metric_values(
 ) -> dict[str, list[Value]]:
     """{metric: [value per period]} for consecutive `periods` (oldest first)."""
     edges = [period.utc_start(zone) for period in periods] + [periods[-1].utc_end(zone)]
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    dialect = session.get_bind().dialect
+    if is_postgresql(dialect):
         # The planner sums the costs of all the parts and would JIT-compile each one:
         # measured, compiling 52 small aggregates took longer than running them.
         session.execute(text("SET LOCAL jit = off"))
@@ -98,7 +100,7 @@ def _totals(
     source: Source,
     metrics: list[Metric],
     edges: list[dt.datetime],
-    dialect: str,
+    dialect: Dialect,
     manager_id: str | None,
 ) -> dict[str, list[Value]]:
     aggregates = [_aggregate(metric, source, dialect).label(metric.name) for metric in metrics]
@@ -110,7 +112,7 @@ def _totals(
     return values
 
 
-def _aggregate(metric: Metric, source: Source, dialect: str) -> ColumnElement:
+def _aggregate(metric: Metric, source: Source, dialect: Dialect) -> ColumnElement:
     table = source.table.c
     conditions = []
     if metric.types:
@@ -120,7 +122,7 @@ def _aggregate(metric: Metric, source: Source, dialect: str) -> ColumnElement:
     value: ColumnElement | int = 1
     if metric.money:
         value = table.amount
-        if dialect == "sqlite":
+        if is_sqlite(dialect):
             # SQLite keeps NUMERIC as a double and would sum doubles; summing whole
             # kopecks as integers is exact. Rounding each value to the kopeck first is
             # exact too: every amount has at most two decimals and is far below 2**53
@@ -150,11 +152,11 @@ def _zero(metric: Metric) -> Value:
     return Decimal("0.00") if metric.money else 0
 
 
-def _convert(metric: Metric, raw: object, dialect: str) -> Value:
+def _convert(metric: Metric, raw: object, dialect: Dialect) -> Value:
     if raw is None:
         return _zero(metric)
     if not metric.money:
         return int(raw)
-    if dialect == "sqlite":
+    if is_sqlite(dialect):
         return (Decimal(int(raw)) / 100).quantize(KOPECK)  # summed as whole kopecks
     return Decimal(raw).quantize(KOPECK)

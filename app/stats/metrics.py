@@ -14,7 +14,7 @@ from sqlalchemy.sql.expression import FromClause
 
 from app.stats.models import EVENT_TYPES, Activity
 
-# The decision log belongs to app.audit; only these three columns are read, so a
+# The decision log belongs to app.log; only these three columns are read, so a
 # lightweight table construct is enough and keeps this package free of its model
 # (tests check that the model still has them). Decisions are attributed by
 # `decided_at`, the moment the rules judged the action, not by `as_of`: the

@@ -1,6 +1,6 @@
 """Indexes that end in seq, so a filtered page of the decision log needs no sort.
 
-See app/audit/indexes.py: on SQLite every index already ends in the rowid (seq), so
+See app/log/read/indexes.py: on SQLite every index already ends in the rowid (seq), so
 only (action, seq) is new there.
 
 Revision ID: 0003

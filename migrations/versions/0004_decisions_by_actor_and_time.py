@@ -1,6 +1,6 @@
 """An index for one manager's decisions over time (the statistics' decision metrics).
 
-See app/audit/indexes.py.
+See app/log/read/indexes.py.
 
 Revision ID: 0004
 Revises: 0003

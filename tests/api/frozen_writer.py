@@ -1,4 +1,4 @@
-"""A log writer child (app/audit/writer_process.py) that freezes once, at a chosen moment.
+"""A log writer child (app/log/write/writer_process.py) that freezes once, at a chosen moment.
 
 WriterProcess(command=COMMAND) runs it. The file named by DEALGUARD_TEST_FREEZE says
 when: "before-commit" (the group inserted, the chain head locked, COMMIT not yet sent)
@@ -14,8 +14,8 @@ import os
 import signal
 import sys
 
-from app.audit.group_commit import write_group
-from app.audit.writer_process import main
+from app.log.write.writer import write_group
+from app.log.write.writer_process import main
 
 COMMAND = (sys.executable, "-c", "from tests.api.frozen_writer import run; run()")
 VARIABLE = "DEALGUARD_TEST_FREEZE"

@@ -34,9 +34,9 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from app.audit.models import Decision
 from app.auth import create_key
 from app.cli.service import upgrade
+from app.log.models import Decision
 from tests.api.conftest import make_body
 
 REPO = Path(__file__).resolve().parents[2]

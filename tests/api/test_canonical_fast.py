@@ -11,7 +11,7 @@ import random
 
 import pytest
 
-from app.audit.canonical import _slow_dumps, dumps, loads
+from app.jsontext import _slow_dumps, dumps, loads
 from tests.api.conftest import BODIES
 
 ODD = [None, True, False, 0, -5, 10**25, 1.5, -0.0, 1e300, decimal.Decimal("0.30"),

@@ -8,13 +8,13 @@ from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import create_engine, select, text
 
-from app.audit.models import ChainHead
 from app.cli import main
 from app.cli.service import upgrade
 from app.db import Base
+from app.log.models import ChainHead
 
 MY_TABLES = {"api_keys", "decisions", "decision_reasons", "decision_chain", "policy_state"}
-# Indexes declared in app/audit/models.py; other areas add (dialect-specific) ones of their own.
+# Indexes declared in app/log/models.py; other areas add (dialect-specific) ones of their own.
 MY_INDEXES = {"ix_decisions_action_outcome", "ix_decisions_actor_id", "ix_decisions_client_id",
               "ix_decisions_subject_id", "ix_decisions_order_id", "ix_decisions_decided_at",
               "ix_decision_reasons_rule", "ix_decision_reasons_principle",

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select, text
 
-from app.audit.models import Decision, DecisionReason
+from app.log.models import Decision, DecisionReason
 
 RESPONSE_KEYS = ["decision_id", "request_id", "action", "outcome", "required_approvals",
                  "reasons", "obligations", "policy", "as_of", "decided_at", "duration_ms"]
@@ -220,14 +220,14 @@ def test_batch_replays_a_logged_request_id(post, body, db_engine):
 
 
 def test_batch_write_failure_answers_503_in_place(post, body, db_engine, monkeypatch):
-    from app.audit import group_commit
-    from app.audit.writer import LogWriteError
+    from app.log.write import writer
+    from app.log.write.writer import LogWriteError
 
     def broken(*_args, **_kwargs):
         raise LogWriteError("OperationalError")
 
     # A batch is written by the same writer as the committer's groups.
-    monkeypatch.setattr(group_commit, "append_many", broken)
+    monkeypatch.setattr(writer, "append_many", broken)
     mixed = post({"requests": [body("claim"), {"action": "nope"}]}, path="/v1/decisions/batch")
     assert mixed.status_code == 200
     assert [a["status"] for a in mixed.get_json()["decisions"]] == [503, 422]

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select, text
 
 from app import decision_service
-from app.audit import group_commit
-from app.audit.masking import MaskingError
-from app.audit.models import Decision
-from app.audit.writer import LogWriteError
+from app.log.models import Decision
+from app.log.write import record, writer
+from app.log.write.masking import MaskingError
+from app.log.write.writer import LogWriteError
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "errors"}
 
@@ -50,13 +50,13 @@ def test_401_without_a_valid_key(client, body, header):
 
 
 def test_401_revoked_key(app, client, body, make_key):
-    from app import db
+    from app.api import database
     from app.auth import ApiKey, revoke_key
 
     headers = make_key("crm")
     assert client.post("/v1/decisions", json=body("claim"), headers=headers).status_code == 200
     with app.app_context():
-        session = db.session()
+        session = database.session()
         name = session.scalars(select(ApiKey.name)).first()
         assert revoke_key(session, name)
     assert_problem(client.post("/v1/decisions", json=body("claim"), headers=headers), 401)
@@ -203,7 +203,7 @@ def test_503_when_the_log_write_fails(post, body, monkeypatch, app):
         raise LogWriteError("OperationalError")
 
     # Single decisions are written by the group committer.
-    monkeypatch.setattr(group_commit, "append_many", broken)
+    monkeypatch.setattr(writer, "append_many", broken)
     problem = assert_problem(post(body("claim")), 503)
     assert "decision_id" not in problem
     response = post(body("claim"))
@@ -225,14 +225,14 @@ def test_503_when_masking_fails(post, body, db_engine, monkeypatch):
     def broken(*_args, **_kwargs):
         raise MaskingError("no secret")
 
-    monkeypatch.setattr(decision_service, "mask_request", broken)
+    monkeypatch.setattr(record, "mask_request", broken)
     assert_problem(post(body("discount")), 503)
     with db_engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Decision)).scalar() == 0
 
 
 def test_503_failures_are_counted(client, post, body, monkeypatch):
-    monkeypatch.setattr(group_commit, "append_many",
+    monkeypatch.setattr(writer, "append_many",
                         lambda *a, **k: (_ for _ in ()).throw(LogWriteError("x")))
     before = _metric(client, "dealguard_log_write_failures_total")
     post(body("claim"))

@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from app.audit.group_commit import FRESH_SECONDS
+from app.log.write.group_commit import FRESH_SECONDS
 from tests.api.served import Load, Served, alive, call, logged_decisions, report, verified
 
 ROUNDS = 3

@@ -1,4 +1,4 @@
-"""Group commit (app/audit/group_commit.py): concurrent decisions share one transaction.
+"""Group commit (app/log/write/group_commit.py): concurrent decisions share one transaction.
 
 Each test runs on SQLite and on PostgreSQL. A gate holds the committer in its first
 write, so the decisions sent meanwhile queue up and are written as one group, whatever
@@ -12,10 +12,10 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from app.audit import group_commit
-from app.audit.canonical import loads
-from app.audit.chain import GENESIS, link
-from app.audit.models import Decision
+from app.jsontext import loads
+from app.log.models import Decision
+from app.log.write import writer
+from app.log.write.chain import GENESIS, link
 from tests.api.conftest import make_body, wait_until
 
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
@@ -47,21 +47,21 @@ def write_failures(client) -> float:
 
 
 class Gate:
-    """Wraps group_commit.append_many: the first write waits until open(); records groups."""
+    """Wraps writer.append_many: the first write waits until open(); records groups."""
 
     def __init__(self, monkeypatch, fail_groups_over: int | None = None) -> None:
-        self.real = group_commit.append_many
+        self.real = writer.append_many
         self.opened = threading.Event()
         self.groups: list[list[str | None]] = []
         self.fail_groups_over = fail_groups_over
-        monkeypatch.setattr(group_commit, "append_many", self._append_many)
+        monkeypatch.setattr(writer, "append_many", self._append_many)
 
     def _append_many(self, engine, entries):
         self.groups.append([entry.request_id for entry in entries])
         if len(self.groups) == 1:
             self.opened.wait(60)
         elif self.fail_groups_over is not None and len(entries) > self.fail_groups_over:
-            raise group_commit.LogWriteError("OperationalError")
+            raise writer.LogWriteError("OperationalError")
         return self.real(engine, entries)
 
     def open(self) -> None:

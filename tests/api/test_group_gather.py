@@ -1,4 +1,4 @@
-"""A log group waits for the decision requests under way (app/audit/group_commit.py).
+"""A log group waits for the decision requests under way (app/log/write/group_commit.py).
 
 The committer here writes through a recording fake, and the gather time is a minute:
 a group that waited for it would hang the test, so every assertion is about who is in
@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.audit.group_commit import GroupCommitter
-from app.audit.writer import Entry
 from app.config import Settings
+from app.log.write.group_commit import GroupCommitter
+from app.log.write.writer import Entry
 from tests.api.conftest import make_body, wait_until
 
 MINUTE = 60.0
@@ -42,7 +42,7 @@ class Recorder:
 
 
 def committer(recorder: Recorder) -> GroupCommitter:
-    return GroupCommitter(engine=None, write=recorder, gather_seconds=MINUTE)
+    return GroupCommitter(db_engine=None, write=recorder, gather_seconds=MINUTE)
 
 
 def decision(log: GroupCommitter, name: str) -> Callable[[], None]:

@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select
 
-from app.audit.canonical import loads
-from app.audit.chain import GENESIS, link
-from app.audit.models import Decision
 from app.auth import create_key
 from app.cli.service import upgrade
+from app.jsontext import loads
+from app.log.models import Decision
+from app.log.write.chain import GENESIS, link
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.audit.models import Decision
+from app.log.models import Decision
 from tests.bodies import BODIES
 
 pytestmark = pytest.mark.usefixtures("backend")

@@ -11,10 +11,10 @@ from decimal import Decimal
 
 from sqlalchemy import inspect, select, text
 
-from app.audit.canonical import dumps, loads
-from app.audit.chain import link
-from app.audit.masking import mask_request, scrub, token
-from app.audit.models import Decision
+from app.jsontext import dumps, loads
+from app.log.models import Decision
+from app.log.write.chain import link
+from app.log.write.masking import mask_request, scrub, token
 from tests.chain import assert_one_chain, decide_from_processes
 
 SECRET = "test-secret-for-hmac"  # tests/conftest.py TEST_SECRET
@@ -131,13 +131,13 @@ def test_threads_share_one_chain(app, body, make_key):
     for thread in threads:
         thread.join()
     assert errors == []
-    assert assert_one_chain(app.extensions["dealguard.engine"]) == 40
+    assert assert_one_chain(app.extensions["dealguard.db_engine"]) == 40
 
 
 def test_processes_share_one_chain_on_sqlite(app, settings, body):
     """Like two gunicorn workers: separate processes, one SQLite file, one chain."""
     decide_from_processes(app, settings, body("claim"), "sqlite-writers", 3, 25)
-    assert assert_one_chain(app.extensions["dealguard.engine"]) == 75
+    assert assert_one_chain(app.extensions["dealguard.db_engine"]) == 75
 
 
 def test_a_confidential_number_is_masked_in_facts_too():

@@ -76,7 +76,7 @@ def test_the_document_names_the_running_policys_currency(app, settings, tmp_path
     request = body("claim")
     request["order"]["currency"] = "EUR"
     assert client.post("/v1/decisions", json=request, headers=make_key("crm")).status_code == 200
-    euro.extensions["dealguard.engine"].dispose()
+    euro.extensions["dealguard.db_engine"].dispose()
 
 
 def test_answer_schemas_tell_a_decision_from_a_problem(spec):

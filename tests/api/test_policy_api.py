@@ -123,7 +123,7 @@ def test_other_workers_follow_a_reload(app, client, settings, admin):
     assert version_seen(other_client, admin) == "2026.11.1"
     assert client.post("/v1/policy/reload", headers=admin).status_code == 200
     assert version_seen(other_client, admin) == "2027.2.0"
-    other.extensions["dealguard.engine"].dispose()
+    other.extensions["dealguard.db_engine"].dispose()
 
 
 def test_validate_refuses_yaml_aliases_before_expanding_them(client, crm):

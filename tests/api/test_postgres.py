@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from app.audit.models import Decision
 from app.cli.service import upgrade
+from app.log.models import Decision
 from tests.chain import assert_one_chain, decide_from_processes
 
 pytestmark = pytest.mark.postgres

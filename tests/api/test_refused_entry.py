@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import select
 
 from app.api import decisions as decisions_api
-from app.audit import group_commit
-from app.audit.models import Decision
-from app.audit.verify import verify
-from app.audit.writer import Entry, LogWriteError, RefusedEntry
-from app.audit.writer_process import WriterProcess
 from app.decision_service import Caller, prepare
+from app.log.models import Decision
+from app.log.read.verify import verify
+from app.log.write import record, writer
+from app.log.write.writer import Entry, LogWriteError, RefusedEntry
+from app.log.write.writer_process import WriterProcess
 from tests.api.conftest import make_body
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -53,7 +53,7 @@ def test_a_refused_entry_fails_alone_and_the_chain_goes_on(app, db_engine, backe
         entries = entries_of(app, [make_body(action) for action in
                                    ("discount", "shipment", "claim", "offer", "disclosure")])
         entries[position] = replace(entries[position], client_id=value)
-        outcomes = group_commit.write_group(db_engine, entries)
+        outcomes = writer.write_group(db_engine, entries)
         assert isinstance(outcomes[position], RefusedEntry)
         assert outcomes[:position] + outcomes[position + 1:] == [None] * 4
     expected = [e.decision_id for i, e in enumerate(entries) if i != position]
@@ -66,7 +66,7 @@ def test_two_refused_entries_of_one_group(app, db_engine):
     entries = entries_of(app, [make_body("shipment", request_id=f"r-{i}") for i in range(9)])
     for index in (3, 7):
         entries[index] = replace(entries[index], actor_id=SURROGATE)
-    outcomes = group_commit.write_group(db_engine, entries)
+    outcomes = writer.write_group(db_engine, entries)
     assert [index for index, outcome in enumerate(outcomes) if outcome is not None] == [3, 7]
     assert len(logged_decision_ids(db_engine)) == 7 and verify(db_engine).ok
 
@@ -79,7 +79,7 @@ def test_a_group_the_database_cannot_take_at_all_still_fails_whole(app, db_engin
     with db_engine.begin() as connection:
         connection.execute(text("DROP TABLE decision_reasons"))
         connection.execute(text("DROP TABLE decisions"))
-    outcomes = group_commit.write_group(db_engine, entries)
+    outcomes = writer.write_group(db_engine, entries)
     assert all(isinstance(o, LogWriteError) and not isinstance(o, RefusedEntry)
                for o in outcomes)
 
@@ -101,7 +101,7 @@ def test_the_writer_process_isolates_it_too(app, db_engine, settings, backend):
 @pytest.fixture
 def refuse_deal(monkeypatch, backend):
     """Entries of a deal with id "d-refused" carry a value the database refuses."""
-    make_entry = decisions_api.decide_batch.__globals__["_entry"]
+    make_entry = record.entry
 
     def entry(*args, **kwargs):
         made = make_entry(*args, **kwargs)
@@ -109,7 +109,7 @@ def refuse_deal(monkeypatch, backend):
             return replace(made, client_id=refused_values(backend)[-1])
         return made
 
-    monkeypatch.setitem(decisions_api.decide_batch.__globals__, "_entry", entry)
+    monkeypatch.setattr(record, "entry", entry)
 
 
 def test_a_batch_answers_the_refused_item_503_in_place(client, make_key, db_engine,

@@ -13,8 +13,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from app.audit.masking import token
-from app.audit.models import Decision
+from app.log.models import Decision
+from app.log.write.masking import token
 from tests.conftest import POLICY, TEST_SECRET
 
 

@@ -29,7 +29,7 @@ def test_not_ready_without_a_policy(app, settings, tmp_path, body, make_key):
     # No policy, no decision: fail closed.
     decided = client.post("/v1/decisions", json=body("claim"), headers=make_key("crm"))
     assert decided.status_code == 503
-    other.extensions["dealguard.engine"].dispose()
+    other.extensions["dealguard.db_engine"].dispose()
 
 
 def test_not_ready_without_a_database(settings, tmp_path):

@@ -1,4 +1,4 @@
-"""Settling a lost log writer's group (app/audit/settle.py, writer_process.application_name)."""
+"""Settling a lost log writer's group (app/log/write/settle.py, writer_process.application_name)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from app.audit.models import ChainHead, Decision
-from app.audit.settle import Unsettled, logged_decisions
-from app.audit.writer_process import application_name
+from app.log.models import ChainHead, Decision
+from app.log.write.settle import Unsettled, logged_decisions
+from app.log.write.writer_process import application_name
 from tests.api.conftest import make_body
 
 

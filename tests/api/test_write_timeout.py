@@ -1,4 +1,4 @@
-"""The committer's write timeout and its answer to /health/ready (app/audit/group_commit.py).
+"""The committer's write timeout and its answer to /health/ready (app/log/write/group_commit.py).
 
 The committer writes through fakes here: a write that blocks until the test lets it go
 stands for a hung writer process. No assertion is about how long anything took; the
@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.audit.group_commit import GroupCommitter
-from app.audit.writer import Entry, LogWriteError
 from app.config import Settings
+from app.log.write.group_commit import GroupCommitter
+from app.log.write.writer import Entry, LogWriteError
 from tests.api.conftest import wait_until
 
 
@@ -65,7 +65,7 @@ def appending(log: GroupCommitter, name: str, outcome: dict) -> threading.Thread
 
 def test_a_decision_queued_behind_a_hung_write_is_refused_and_never_written():
     writer = HungWriter()
-    log = GroupCommitter(engine=None, write=writer.write, probe=writer.probe,
+    log = GroupCommitter(db_engine=None, write=writer.write, probe=writer.probe,
                          write_timeout=0.5)
     outcome: dict = {}
     first = appending(log, "first", outcome)
@@ -87,7 +87,7 @@ def test_without_a_timeout_a_queued_decision_waits_for_the_write():
     # Writing in the worker itself, a hung write cannot be stopped: a decision queued
     # behind it waits, and is written, rather than be refused while it may still be.
     writer = HungWriter()
-    log = GroupCommitter(engine=None, write=writer.write, probe=writer.probe)
+    log = GroupCommitter(db_engine=None, write=writer.write, probe=writer.probe)
     outcome: dict = {}
     first = appending(log, "first", outcome)
     wait_until(lambda: writer.groups == [["first"]], "the first group is being written")
@@ -104,7 +104,7 @@ def test_without_a_timeout_a_queued_decision_waits_for_the_write():
 def test_a_recent_write_answers_readiness_without_a_probe():
     writer = HungWriter()
     writer.release()
-    log = GroupCommitter(engine=None, write=writer.write, probe=writer.probe)
+    log = GroupCommitter(db_engine=None, write=writer.write, probe=writer.probe)
     log.append(entry("a"))
     assert log.writable() is None
     assert writer.probes == 0
@@ -112,7 +112,7 @@ def test_a_recent_write_answers_readiness_without_a_probe():
 
 def test_with_no_recent_write_readiness_probes_and_reports_its_failure():
     writer = HungWriter()
-    log = GroupCommitter(engine=None, write=writer.write, probe=writer.probe)
+    log = GroupCommitter(db_engine=None, write=writer.write, probe=writer.probe)
     log.fresh_seconds = 0
     assert log.writable(wait=30) is None
     writer.probe_error = LogWriteError("OperationalError")
@@ -126,7 +126,7 @@ def test_a_failed_write_makes_the_log_not_writable_until_one_succeeds():
     def write(entries, deadline):
         return [LogWriteError("disk full") if failing["on"] else None] * len(entries)
 
-    log = GroupCommitter(engine=None, write=write, probe=lambda deadline: None)
+    log = GroupCommitter(db_engine=None, write=write, probe=lambda deadline: None)
     log.fresh_seconds = 60  # only writes answer readiness here, never a probe
     with pytest.raises(LogWriteError):
         log.append(entry("a"))
@@ -138,7 +138,7 @@ def test_a_failed_write_makes_the_log_not_writable_until_one_succeeds():
 
 def test_readiness_says_so_while_a_write_hangs():
     writer = HungWriter()
-    log = GroupCommitter(engine=None, write=writer.write, probe=writer.probe)
+    log = GroupCommitter(db_engine=None, write=writer.write, probe=writer.probe)
     outcome: dict = {}
     first = appending(log, "first", outcome)
     wait_until(lambda: writer.groups == [["first"]], "the first group is being written")

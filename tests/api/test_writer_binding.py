@@ -1,4 +1,4 @@
-"""The log's writer binds values on the driver's connection (app/audit/driver_sql.py): it
+"""The log's writer binds values on the driver's connection (app/log/write/driver_sql.py): it
 must store them exactly as SQLAlchemy does, since the log's queries compare them (on
 SQLite a time is text, and a time written in another format sorts differently)."""
 
@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
 
-from app.audit.models import Decision
-from app.audit.writer import _row, append_many
+from app.log.models import Decision
+from app.log.write.writer import _row, append_many
 from tests.api.test_writer_process import sample_entries
 
 

@@ -1,4 +1,4 @@
-"""The log writer process (app/audit/writer_process.py), on SQLite and PostgreSQL.
+"""The log writer process (app/log/write/writer_process.py), on SQLite and PostgreSQL.
 
 The service writes its log through a child process per worker; these tests run the app
 that way (log_writer="process") and check what the contract relies on: every answered
@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, text
 
-from app.audit.models import Decision
-from app.audit.writer import Entry, LogWriteError
-from app.audit.writer_process import WRITE_TIMEOUT, WriterProcess
+from app.log.models import Decision
+from app.log.write.writer import Entry, LogWriteError
+from app.log.write.writer_process import WRITE_TIMEOUT, WriterProcess
 from tests.api import frozen_writer
 from tests.api.conftest import make_body, wait_until
 from tests.chain import assert_one_chain
@@ -301,7 +301,7 @@ def test_an_unexpected_error_on_the_pipe_replaces_the_child(app, client, make_ke
                                                             monkeypatch):
     # Whatever breaks between sending a group and reading its answer, the answer may
     # still come later: the child is stopped, so no later group reads it as its own.
-    from app.audit import writer_process
+    from app.log.write import writer_process
 
     headers = make_key("crm")
     assert client.post("/v1/decisions", json=make_body("offer"), headers=headers).status_code == 200

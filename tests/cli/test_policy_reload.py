@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from app.audit.models import PolicyState
 from app.cli import main
 from app.cli.service import upgrade
 from app.db import make_engine
+from app.log.models import PolicyState
 from app.policy_holder import PolicyHolder
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,6 +1,7 @@
 """CONTRACT §2: precedence, approvals by role, the smallest covering set."""
 
-from app.engine.combine import display, minimal_cover, satisfier
+from app.engine.combine import minimal_cover, satisfier
+from app.engine.messages import display
 
 from .conftest import discount
 

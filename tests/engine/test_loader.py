@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from app.engine import PolicyError, load_policy_text
-from app.engine.model import PRINCIPLES
+from app.vocabulary import PRINCIPLES
 
 
 def problems_of(text):

@@ -21,11 +21,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, select, update
 
-from app.audit import digest
-from app.audit.canonical import dumps
-from app.audit.chain import link
-from app.audit.models import ChainHead, Decision, DecisionReason
 from app.cli import main
+from app.jsontext import dumps
+from app.log.models import ChainHead, Decision, DecisionReason
+from app.log.write import digest
+from app.log.write.chain import link
 
 pytestmark = pytest.mark.usefixtures("backend")
 REPO = Path(__file__).resolve().parents[2]

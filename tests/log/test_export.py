@@ -9,9 +9,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from app.audit.canonical import loads
-from app.audit.chain import GENESIS, link
 from app.cli import main
+from app.jsontext import loads
+from app.log.write.chain import GENESIS, link
 
 CSV_HEADER = ["decision_id", "seq", "decided_at", "action", "outcome", "actor_id", "client_id",
               "subject_id", "rules", "required_approvals", "policy_version", "as_of",
@@ -74,7 +74,7 @@ def test_jsonl_is_one_full_record_per_line(client, compliance, logged):
 def test_jsonl_chain_recomputes_from_the_stored_text(client, compliance, logged, db_engine):
     from sqlalchemy import select
 
-    from app.audit.models import Decision
+    from app.log.models import Decision
 
     lines = _export(client, compliance, format="jsonl").get_data(as_text=True).splitlines()
     with db_engine.connect() as connection:

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event
 
 from app import db as app_db
-from app.audit.export import stream
-from app.audit.query import Filters
+from app.log.read.export import stream
+from app.log.read.query import Filters
 
 pytestmark = pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
-from app.audit.models import Decision
+from app.log.models import Decision
 
 SUBJECTS = {"discount": ("deal",), "shipment": ("order",), "claim": ("claim", "order"),
             "offer": ("offer",), "disclosure": ()}
@@ -101,8 +101,8 @@ def test_random_filters_match_a_plain_reading(varied_log, client, compliance, db
 
 
 def test_either_index_may_lead_a_rule_filter(varied_log, db_engine):
-    from app.audit import plan, query, records
-    from app.audit.query import Filters
+    from app.log.read import plan, query, records
+    from app.log.read.query import Filters
 
     rules = sorted({x["rule"] for rec in varied_log for x in rec["reasons"]})
     with db_engine.connect() as connection:

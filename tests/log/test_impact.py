@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from app.audit.models import Decision
 from app.cli import main
+from app.log.models import Decision
 
 YAML = {"Content-Type": "application/yaml"}
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 
-from app.audit.models import Decision
+from app.log.models import Decision
 
 SUMMARY_KEYS = ["decision_id", "request_id", "action", "outcome", "required_approvals",
                 "reasons", "obligations", "policy", "as_of", "decided_at", "duration_ms",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import inspect, select, text
 
-from app.audit.masking import token
-from app.audit.models import Decision
+from app.log.models import Decision
+from app.log.write.masking import token
 from tests.conftest import TEST_SECRET
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -123,7 +123,7 @@ def test_a_claim_logged_with_its_client_id_masked_still_covers_its_replacement(
 
 
 def test_a_token_is_never_cut_into_by_a_short_clear_value():
-    from app.audit.masking import Scrubber
+    from app.log.write.masking import Scrubber
 
     masked = token(TEST_SECRET, "someone@example.com")
     digits = masked[len("hmac:"):][3:9]  # a clear value that happens to be in the token

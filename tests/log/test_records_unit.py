@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from app.audit.canonical import dumps
-from app.audit.records import head as _head
+from app.jsontext import dumps
+from app.log.read.records import head as _head
 
 DOCUMENT = {
     "action": "offer", "as_of": "2026-11-27", "decided_at": "2026-11-27T09:00:00.000Z",

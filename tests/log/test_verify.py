@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, insert, select, text, update
 
-from app.audit import columns
-from app.audit.chain import link
-from app.audit.models import ChainHead, Decision, DecisionReason
 from app.cli import main
+from app.log.models import ChainHead, Decision, DecisionReason
+from app.log.write import columns
+from app.log.write.chain import link
 
 pytestmark = pytest.mark.parametrize(
     "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -9,11 +9,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.audit import columns, verify_columns
-from app.audit.canonical import dumps
-from app.audit.chain import GENESIS, link
-from app.audit.verify import _check
-from app.audit.verify_columns import matches_text
+from app.jsontext import dumps
+from app.log.read import verify_columns
+from app.log.read.verify import _check
+from app.log.read.verify_columns import matches_text
+from app.log.write import columns
+from app.log.write.chain import GENESIS, link
 
 # A record as verify selects it.
 Row = namedtuple("Row", ("seq", *columns.COPIED, "document", "prev_hash", "hash"))
@@ -49,7 +50,7 @@ def test_a_record_whose_columns_copy_its_document_passes():
 
 
 def test_the_writers_shape_is_proven_without_parsing():
-    from app.audit.verify_columns import as_document
+    from app.log.read.verify_columns import as_document
 
     row = _row(dumps(DOCUMENT))
     assert matches_text(as_document(row[1:1 + len(columns.COPIED)]), row.document)
@@ -131,7 +132,7 @@ def test_an_id_inside_a_nested_object_is_not_taken_for_the_clients():
 
 
 def test_reason_rows_against_the_document():
-    from app.audit.verify_reasons import differ
+    from app.log.read.verify_reasons import differ
 
     reasons = [{"approver": None, "item": None, "message": "m", "outcome": "deny",
                 "principle": "pricing-policy", "rule": "pricing.segment-limit",

@@ -23,7 +23,7 @@ _event_ids = iter(range(1, 10**9))
 def session(app) -> Iterator[Session]:
     # A session of its own, not the app context's: a pushed app context would be
     # reused by the test client's requests, which must each get a fresh session.
-    with Session(app.extensions["dealguard.engine"]) as own:
+    with Session(app.extensions["dealguard.db_engine"]) as own:
         yield own
 
 
@@ -56,7 +56,7 @@ def add_events(session: Session) -> Callable[..., None]:
 @pytest.fixture
 def add_decision(session: Session) -> Callable[..., None]:
     """Log-shaped decision rows with only what the statistics read being meaningful."""
-    from app.audit.models import Decision
+    from app.log.models import Decision
 
     seqs = iter(range(1, 10**9))
 

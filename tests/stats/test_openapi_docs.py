@@ -1,19 +1,18 @@
-"""The endpoints' docstrings are OpenAPI operations, ready for the API document."""
+"""The statistics' endpoints as OpenAPI operations, ready for the API document."""
 
 from __future__ import annotations
 
 from apispec import APISpec
 
-from app.api import activities, stats
+from app.api import openapi_paths
 
 
-def test_docstrings_are_openapi_operations() -> None:
+def test_the_statistics_operations_are_openapi_operations() -> None:
     spec = APISpec(title="t", version="1", openapi_version="3.0.3")
-    for name, parameter in stats.OPENAPI_PARAMETERS.items():
+    for name, parameter in openapi_paths.PARAMETERS.items():
         spec.components.parameter(name, parameter["in"], parameter)
-    paths = {**activities.openapi_paths(), **stats.openapi_paths()}
-    for path, operations in paths.items():
-        spec.path(path, operations=operations)
+    openapi_paths.add_activities(spec)
+    openapi_paths.add_stats(spec)
     document = spec.to_dict()["paths"]
     assert set(document) == {
         "/v1/activities", "/v1/stats", "/v1/stats/series", "/v1/stats/chart.svg"

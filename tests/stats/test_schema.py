@@ -13,7 +13,7 @@ from app.stats.models import Activity
 
 
 def test_the_decision_log_has_the_columns_the_stats_read() -> None:
-    from app.audit.models import Decision
+    from app.log.models import Decision
 
     log = Decision.__table__
     for column in DECISIONS.c:

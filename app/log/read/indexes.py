@@ -1,8 +1,8 @@
-"""Indexes that let the log's filters read one page without sorting (app.audit.query).
+"""Indexes that let the log's filters read one page without sorting (app.log.read.query).
 
 Every filtered page is `WHERE col = :v AND seq < :cursor ORDER BY seq DESC LIMIT n`.
 On SQLite `seq` is the rowid, which every index already ends with, so the
-single-column indexes of app.audit.models have that shape. A PostgreSQL index holds
+single-column indexes of app.log.models have that shape. A PostgreSQL index holds
 no such key: there `(col, seq)` is what turns the page into a short backward index
 scan instead of fetching every row of a busy client and sorting it. So those are
 made on PostgreSQL only. Migrations 0003 and 0004 make the same indexes.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sqlalchemy import Index
 
-from app.audit.models import Decision
+from app.log.models import Decision
 
 # `action` alone: (action, outcome) cannot give seq order, and SQLite would read and
 # sort every claim of the log to show the newest fifty.

@@ -4,6 +4,11 @@ Writers serialise on the chain head: PostgreSQL locks its one row with
 SELECT ... FOR UPDATE (so several workers and several hosts on one database keep
 one chain), SQLite takes the write lock up front with BEGIN IMMEDIATE. The lock is
 held only for the few statements that append the record.
+
+`append_many` writes a group in one transaction; `write_group` gives each entry of a
+group its own outcome, so that one entry at fault never fails its neighbours. Both the
+worker's committer (group_commit.py) and the writer process (writer_process.py) call
+`write_group`.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from app.audit.canonical import dumps
-from app.audit.chain import GENESIS, link
-from app.audit.driver_sql import driver_sql, once_per_dialect
-from app.audit.models import ChainHead, Decision, DecisionReason
-from app.db import log_writers_queue
+from app.db import is_sqlite
+from app.jsontext import dumps
+from app.log.models import ChainHead, Decision, DecisionReason
+from app.log.write.chain import GENESIS, link
+from app.log.write.driver_sql import driver_sql, once_per_dialect
+from app.log.write.sqlite_lock import log_writers_queue
 
 HEAD_ID = 1
 
@@ -93,6 +99,9 @@ _FIELDS = tuple(f.name for f in fields(Entry))
 _SCALARS = _FIELDS[:_FIELDS.index("body")]
 
 
+Outcome = Exception | None  # None: written; else LogWriteError or DuplicateRequestId
+
+
 @dataclass(frozen=True)
 class Written:
     seq: int
@@ -101,7 +110,7 @@ class Written:
     document: str
 
 
-def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
+def append_many(db_engine: Engine, entries: list[Entry]) -> list[Written]:
     """Write `entries` as the next records, all or none, in one transaction (one fsync).
 
     Raises LogWriteError, RefusedEntry (a LogWriteError) when a value of some entry was
@@ -112,16 +121,16 @@ def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
     """
     if not entries:
         return []
-    sql = once_per_dialect(_compile, engine.dialect)
+    sql = once_per_dialect(_compile, db_engine.dialect)
     try:
         # Serialised before the lock is taken; only seq is added under it.
         templates = [_document_template(entry.body, entry.body_text) for entry in entries]
-        with log_writers_queue(engine):
+        with log_writers_queue(db_engine):
             try:
-                return _append_on_driver(engine, sql, entries, templates)
+                return _append_on_driver(db_engine, sql, entries, templates)
             except _NoHead:
-                _add_head(engine)
-                return _append_on_driver(engine, sql, entries, templates)
+                _add_head(db_engine)
+                return _append_on_driver(db_engine, sql, entries, templates)
     except sql.integrity_error as error:
         if "request_id" in str(error).lower():
             raise DuplicateRequestId() from None
@@ -133,9 +142,9 @@ def append_many(engine: Engine, entries: list[Entry]) -> list[Written]:
         raise LogWriteError(type(error).__name__) from None
 
 
-def _append_on_driver(engine: Engine, sql: _Statements, entries: list[Entry],
+def _append_on_driver(db_engine: Engine, sql: _Statements, entries: list[Entry],
                       templates) -> list[Written]:
-    raw = engine.raw_connection()
+    raw = db_engine.raw_connection()
     try:
         written = _append_locked(raw, sql, entries, templates)
     except BaseException:
@@ -200,14 +209,14 @@ class _NoHead(Exception):
     """The schema lacks the chain head row (a schema made by create_all)."""
 
 
-def _add_head(engine: Engine) -> None:
+def _add_head(db_engine: Engine) -> None:
     """Add the missing head, continuing the chain from the last record if there is one.
 
     The migration adds the head; only a schema made by create_all (tests) lacks it.
     Two writers may both add it: the second one's insert fails and it uses the first's.
     """
     try:
-        with engine.begin() as connection:
+        with db_engine.begin() as connection:
             last = connection.execute(
                 select(Decision.seq, Decision.hash).order_by(Decision.seq.desc()).limit(1)
             ).first()
@@ -283,7 +292,7 @@ def _compile(dialect) -> _Statements:
     move_sql, move_params = driver_sql(move, dialect)
     dbapi = dialect.dbapi
     return _Statements(
-        begin="BEGIN IMMEDIATE" if dialect.name == "sqlite" else None,
+        begin="BEGIN IMMEDIATE" if is_sqlite(dialect) else None,
         lock_head=lock_sql,
         insert_decision=decision_sql,
         insert_reason=reason_sql,
@@ -328,8 +337,74 @@ def _row(entry: Entry, seq: int, document: str, prev_hash: str, digest: str) -> 
     }
 
 
-def ensure_head(engine: Engine) -> None:
+def ensure_head(db_engine: Engine) -> None:
     """Add the chain head row if the schema lacks it (a schema made by create_all)."""
-    with engine.begin() as connection:
+    with db_engine.begin() as connection:
         if connection.execute(select(ChainHead.id).where(ChainHead.id == HEAD_ID)).first() is None:
             connection.execute(insert(ChainHead.__table__).values(id=HEAD_ID, seq=0, hash=GENESIS))
+
+
+def write_group(db_engine: Engine, entries: list[Entry]) -> list[Outcome]:
+    """Write `entries` in one transaction if possible; the outcome of each, in order.
+
+    A failed group fails every entry in it (the transaction is all or none), except a
+    request_id that is already taken: that entry alone gets DuplicateRequestId and the
+    others are written without it; and except an entry whose values are refused
+    (RefusedEntry): the group is written again in halves, and halves of the half that
+    fails, until that entry is alone. A refused group was rolled back whole, so the
+    chain has no gap and no hash over it; the halves are written in order, a
+    transaction each (a few more transactions, on this rare path only: the common one
+    pays nothing for it). Every outcome is final when this returns: a duplicate's
+    caller reads the first decision back, which is committed by then.
+    """
+    try:
+        append_many(db_engine, entries)
+    except DuplicateRequestId as duplicate:
+        if len(entries) == 1:
+            return [duplicate]
+        return _write_without_duplicates(db_engine, entries)
+    except RefusedEntry as refused:
+        if len(entries) == 1:
+            return [refused]
+        half = len(entries) // 2
+        return write_group(db_engine, entries[:half]) + write_group(db_engine, entries[half:])
+    except LogWriteError as error:
+        return [error] * len(entries)
+    return [None] * len(entries)
+
+
+def _write_without_duplicates(db_engine: Engine, entries: list[Entry]) -> list[Outcome]:
+    """Fail only the entries whose request_id is taken (in the log or earlier in the
+    group); write the rest together. A request_id taken meanwhile by another process
+    makes this run again on the smaller group."""
+    try:
+        taken = _logged_request_ids(db_engine, [entry.request_id for entry in entries])
+    except SQLAlchemyError as error:
+        return [LogWriteError(type(error).__name__)] * len(entries)
+    outcomes: list[Outcome] = [None] * len(entries)
+    rest: list[int] = []
+    for index, entry in enumerate(entries):
+        if entry.request_id is not None and entry.request_id in taken:
+            outcomes[index] = DuplicateRequestId()
+        else:
+            rest.append(index)
+            if entry.request_id is not None:
+                taken.add(entry.request_id)
+    if len(rest) == len(entries):
+        # The conflict is gone from view (another writer rolled back?): one at a time.
+        return [write_group(db_engine, [entry])[0] for entry in entries]
+    if rest:
+        for index, outcome in zip(rest, write_group(db_engine, [entries[i] for i in rest]),
+                                  strict=True):
+            outcomes[index] = outcome
+    return outcomes
+
+
+def _logged_request_ids(db_engine: Engine, request_ids: list[str | None]) -> set[str]:
+    wanted = sorted({r for r in request_ids if r is not None})
+    if not wanted:
+        return set()
+    with db_engine.connect() as connection:
+        return set(connection.execute(
+            select(Decision.request_id).where(Decision.request_id.in_(wanted))).scalars())
+

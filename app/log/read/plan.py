@@ -3,7 +3,7 @@
 Two choices a database cannot make well on its own here (SQLite keeps no
 statistics unless told to, and the time bounds need the writer's habits):
 
-- a time window becomes seq bounds (app.audit.window);
+- a time window becomes seq bounds (app.log.read.window);
 - with a rule or principle filter, either the reasons index leads (walk the rule's
   decisions in seq order and join each: right for a rare rule), or the decisions
   side leads and each row is probed for the rule (right when a client, an actor or
@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
 
-from app.audit import window
-from app.audit.models import Decision, DecisionReason
+from app.log.models import Decision, DecisionReason
+from app.log.read import window
 
 CAP = 2000
 

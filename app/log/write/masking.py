@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from app.audit.canonical import dumps
+from app.jsontext import dumps
 
 PREFIX = "hmac:"
 # Clear values at least this long are also cut out of free text (rule messages,

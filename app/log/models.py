@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base
+from app.db import Base, is_postgresql
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY; we assign seq
 # ourselves under the chain lock anyway, so a plain BigInteger is used everywhere.
@@ -29,7 +29,7 @@ SeqType = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def _not_postgresql(_ddl, _target, _bind, **kw) -> bool:
-    return kw["dialect"].name != "postgresql"
+    return not is_postgresql(kw["dialect"])
 
 
 class Decision(Base):
@@ -66,7 +66,7 @@ class Decision(Base):
     )
 
     __table_args__ = (
-        # On PostgreSQL the (col, seq) indexes of app.audit.indexes serve every look-up
+        # On PostgreSQL the (col, seq) indexes of app.log.read.indexes serve every look-up
         # these do; each index more is written by every decision (migration 0005).
         *(index.ddl_if(callable_=_not_postgresql) for index in (
             Index("ix_decisions_action_outcome", "action", "outcome"),

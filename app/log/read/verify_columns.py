@@ -1,6 +1,6 @@
 """verify's look at a record's columns: each the copy of its document's field.
 
-app.audit.columns defines which field each column copies. Parsing every document
+app.log.write.columns defines which field each column copies. Parsing every document
 of a large log to compare them would more than double verify's time, so the values
 the columns hold are first written as the canonical text would have them and looked
 for where the writer puts them; only a miss parses the document and compares field
@@ -27,7 +27,8 @@ from datetime import date, datetime
 from json.encoder import encode_basestring
 from typing import Any
 
-from app.audit import columns
+from app.log.write import columns
+from app.vocabulary import SUBJECT, WITH_ORDER
 
 _decoder = json.JSONDecoder()
 _AS_OF = columns.COPIED.index("as_of")
@@ -91,8 +92,8 @@ def matches_text(values: tuple, text: str) -> bool:
             or not text.startswith(f',"request_id":{q(request_id)},"required_approvals":[', at)
             or not text.endswith(f',"request_fingerprint":{q(fingerprint)}', request, at)):
         return False
-    subject = columns.SUBJECT.get(action)
-    order = "order" if action in columns.WITH_ORDER else None
+    subject = SUBJECT.get(action)
+    order = "order" if action in WITH_ORDER else None
     if (_id_in(text, request, "client", client_id)
             and (_id_in(text, request, subject, subject_id) if subject else subject_id is None)
             and (_id_in(text, request, order, order_id) if order else order_id is None)):

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, select
 
-from app.audit.models import Decision
+from app.log.models import Decision
 
 SLACK = timedelta(days=1)
 

@@ -6,16 +6,14 @@ record onto the next page twice nor make one fall between pages. Writers commit 
 seq order (they serialise on the chain head), so no lower seq appears later either.
 
 Every filter is an equality on an indexed column, ANDed with `seq < cursor` and
-ordered by `seq DESC`: each has an index that ends in seq (app.audit.indexes), so a
+ordered by `seq DESC`: each has an index that ends in seq (app.log.read.indexes), so a
 page is one short backward index scan, however large the log. A rule or principle
 is read through the reasons index (`matching`), a time window is first narrowed to
-seq bounds (app.audit.plan). bench/LOG.md has the figures on a million records.
+seq bounds (app.log.read.plan). bench/LOG.md has the figures on a million records.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
@@ -26,19 +24,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import aliased
 
-import app.audit.indexes  # noqa: F401 - the indexes these query shapes rely on
-from app.audit import plan
-from app.audit.models import Decision, DecisionReason
-from app.problems import Problem
+import app.log.read.indexes  # noqa: F401 - the indexes these query shapes rely on
+from app.log.models import Decision, DecisionReason
+from app.log.read import plan
 from app.schemas.strict import has_invisible
+from app.vocabulary import ACTIONS, OUTCOMES
 
-ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
-OUTCOMES = ("allow", "require_approval", "deny")
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
 MAX_VALUE = 128
 MIN_YEAR, MAX_YEAR = 1900, 9000
-CURSOR_PREFIX = "seq:"
 _LOST_PLUS = re.compile(r"^(.*T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$")
 
 
@@ -71,9 +64,19 @@ class Filters:
 FILTER_NAMES = tuple(f.name for f in fields(Filters) if f.name != "match_nothing")
 
 
+class InvalidFilters(ValueError):
+    """Filters that cannot be read; `errors` holds the messages by filter name."""
+
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__("Some filters are not valid.")
+        self.detail = "Some filters are not valid."
+        self.errors = errors
+
+
 def parse_filters(args: Mapping[str, str], timezone: str,
                   allowed_extra: tuple[str, ...] = ()) -> Filters:
-    """Filters from query parameters; Problem(422) naming every bad field.
+    """Filters from query parameters (or command options); InvalidFilters naming every
+    bad field.
 
     Unknown parameters are refused: a misspelt filter (`outcom=deny`) would otherwise
     silently answer with the whole log.
@@ -109,25 +112,8 @@ def parse_filters(args: Mapping[str, str], timezone: str,
     if "since" in values and "until" in values and values["since"] >= values["until"]:
         errors["until"] = ["Must be later than since."]
     if errors:
-        raise Problem(422, "Some filters are not valid.", errors)
+        raise InvalidFilters(errors)
     return Filters(**values)
-
-
-def parse_page(args: Mapping[str, str], timezone: str) -> tuple[Filters, int, int | None]:
-    """Filters, limit and cursor of a list request; one Problem(422) naming every bad field."""
-    errors: dict[str, list[str]] = {}
-    parsed: list[Any] = []
-    for parse in (lambda: parse_filters(args, timezone, allowed_extra=("limit", "cursor")),
-                  lambda: parse_limit(args.get("limit")),
-                  lambda: decode_cursor(args.get("cursor"))):
-        try:
-            parsed.append(parse())
-        except Problem as problem:
-            errors.update(problem.errors)
-    if errors:
-        raise Problem(422, "Some parameters are not valid.", errors)
-    filters, limit, before = parsed
-    return filters, limit, before
 
 
 def parse_instant(text: str, timezone: str, end_of_day: bool) -> datetime:
@@ -143,7 +129,7 @@ def parse_instant(text: str, timezone: str, end_of_day: bool) -> datetime:
     text = _LOST_PLUS.sub(r"\1+\2", text.strip())
     if len(text) > 40 or not text[:4].isascii() or not text[:4].isdigit() or not (
             MIN_YEAR <= int(text[:4]) <= MAX_YEAR):
-        # Years far off would overflow the arithmetic on the bounds (app.audit.window).
+        # Years far off would overflow the arithmetic on the bounds (app.log.read.window).
         raise ValueError("not a date of this era")
     zone = ZoneInfo(timezone)
     if "T" not in text and " " not in text and ":" not in text:  # 2026-11-27 or 20261127
@@ -159,37 +145,6 @@ def parse_instant(text: str, timezone: str, end_of_day: bool) -> datetime:
     return moment.astimezone(UTC)
 
 
-def parse_limit(raw: str | None, maximum: int = MAX_LIMIT, default: int = DEFAULT_LIMIT) -> int:
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
-        raise Problem(422, "The limit is not valid.",
-                      {"limit": [f"Must be a whole number from 1 to {maximum}."]})
-    return int(raw)
-
-
-def encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"{CURSOR_PREFIX}{seq}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(raw: str | None) -> int | None:
-    """The seq a cursor points after, or None for the first page; Problem(422) if forged."""
-    if raw is None:
-        return None
-    bad = Problem(422, "The cursor is not valid.",
-                  {"cursor": ["Use the next_cursor of a previous page, unchanged."]})
-    if not 1 <= len(raw) <= 40 or not raw.isascii():
-        raise bad
-    try:
-        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
-    except (binascii.Error, ValueError):
-        raise bad from None
-    number = text.removeprefix(CURSOR_PREFIX)
-    if number == text or not number.isdigit() or len(number) > 18 or int(number) < 1:
-        raise bad
-    return int(number)
-
-
 def where(filters: Filters, skip: str | None = None) -> list[Any]:
     """The WHERE terms of `filters` on the decisions table (but the one named `skip`)."""
     terms: list[Any] = [false()] if filters.match_nothing else []
@@ -203,7 +158,7 @@ def where(filters: Filters, skip: str | None = None) -> list[Any]:
                          Decision.order_id == filters.subject_id))
     # The window is checked on each row, but never through the decided_at index: the
     # plan's seq bounds already narrow it, and PostgreSQL would otherwise read and
-    # sort the whole window to show fifty rows (app.audit.plan).
+    # sort the whole window to show fifty rows (app.log.read.plan).
     decided_at = func.coalesce(Decision.decided_at, Decision.decided_at)
     if filters.since is not None:
         terms.append(decided_at >= filters.since)
@@ -224,7 +179,7 @@ def matching(filters: Filters, columns: tuple[Any, ...] | None, newest_first: bo
              after_seq: int | None = None) -> Select:
     """Matching rows in seq order; `columns` must hold Decision.seq (None: the seq alone).
 
-    `how` (app.audit.plan) says where in seq to start and stop and which index
+    `how` (app.log.read.plan) says where in seq to start and stop and which index
     leads. When the reasons index leads, the rule's decisions are walked in seq
     order and each is joined to its row; a decision whose rule matched two offer
     lines then comes twice, one after the other: read it through `distinct` (or
@@ -252,7 +207,7 @@ def matching(filters: Filters, columns: tuple[Any, ...] | None, newest_first: bo
     return statement.order_by(seq.desc() if newest_first else seq.asc())
 
 
-def batches(engine: Engine, filters: Filters, columns: tuple[Any, ...], newest_first: bool,
+def batches(db_engine: Engine, filters: Filters, columns: tuple[Any, ...], newest_first: bool,
             size: int, limit: int | None = None) -> Iterator[list[Any]]:
     """Every matching record (at most `limit`), `size` at a time, each a short read.
 
@@ -263,7 +218,7 @@ def batches(engine: Engine, filters: Filters, columns: tuple[Any, ...], newest_f
     during the read come after it in seq; so the batches add up to the log as it was
     at the start plus, oldest-first, what was appended meanwhile.
     """
-    with engine.connect() as connection:
+    with db_engine.connect() as connection:
         how = plan.make(connection, filters)
         last: int | None = None
         left = limit

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from app.audit.models import DecisionReason
-from app.audit.records import head
+from app.log.models import DecisionReason
+from app.log.read.records import head
 
 _quote = json.JSONEncoder(ensure_ascii=False).encode
 

@@ -6,7 +6,7 @@ a process at a few hundred decisions a second however many threads it has. Here 
 request threads of one process hand their prepared entries to one committer thread,
 which has everything queued so far appended as one transaction under the chain-head
 lock (so the chain stays one chain across workers and hosts), by the worker's writer
-process or by write_group here, and then wakes each waiting thread with its result.
+process or by writer.write_group in this one, and then wakes each waiting thread with its result.
 Nothing is answered before its transaction committed; the durability of a decision is
 exactly that of a single append.
 
@@ -43,19 +43,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 
-from app import metrics
-from app.audit.models import Decision
-from app.audit.probe import probe_write
-from app.audit.writer import (
-    DuplicateRequestId,
-    Entry,
-    LogWriteError,
-    RefusedEntry,
-    append_many,
-)
+from app import telemetry
+from app.log.write.probe import probe_write
+from app.log.write.writer import Entry, LogWriteError, Outcome, write_group
 
 log = logging.getLogger(__name__)
 
@@ -91,18 +83,18 @@ class _Slot:
 class GroupCommitter:
     """append(entry) logs one entry; calls made at the same moment share a commit."""
 
-    def __init__(self, engine: Engine, max_group: int = MAX_GROUP,
+    def __init__(self, db_engine: Engine, max_group: int = MAX_GROUP,
                  idle_seconds: float = IDLE_SECONDS,
                  write: Callable[[list[Entry], float | None], list[Outcome]] | None = None,
                  gather_seconds: float = 0.0,
                  probe: Callable[[float | None], Exception | None] | None = None,
                  write_timeout: float | None = None) -> None:
-        self.engine = engine
+        self.db_engine = db_engine
         # Where a group goes: by default this process writes it (write_group); the
-        # service hands it to a writer process instead (app/audit/writer_process.py).
+        # service hands it to a writer process instead (app/log/write/writer_process.py).
         # write(entries, deadline) -> outcomes; probe(deadline) -> None or the error.
-        self.write = write or (lambda entries, deadline: write_group(engine, entries))
-        self.probe = probe or (lambda deadline: _probe_here(engine))
+        self.write = write or (lambda entries, deadline: write_group(db_engine, entries))
+        self.probe = probe or (lambda deadline: _probe_here(db_engine))
         self.max_group = max_group
         self.idle_seconds = idle_seconds
         # The service passes Settings.log_gather_ms; 0 never waits for requests under way.
@@ -273,7 +265,7 @@ class GroupCommitter:
             group = [slot for slot in group if slot.deadline >= send_by]
             if not group:
                 return
-        metrics.LOG_GROUP_SIZE.observe(len(group))
+        telemetry.LOG_GROUP_SIZE.observe(len(group))
         deadline = None if self.write_timeout is None else min(s.deadline for s in group)
         outcomes = self.write_now([slot.entry for slot in group], deadline)
         for slot, outcome in zip(group, outcomes, strict=True):
@@ -334,78 +326,9 @@ class GroupCommitter:
             self._health.notify_all()
 
 
-Outcome = Exception | None  # None: written; else LogWriteError or DuplicateRequestId
-
-
-def _probe_here(engine: Engine) -> Exception | None:
+def _probe_here(db_engine: Engine) -> Exception | None:
     try:
-        probe_write(engine)
+        probe_write(db_engine)
     except LogWriteError as error:
         return error
     return None
-
-
-def write_group(engine: Engine, entries: list[Entry]) -> list[Outcome]:
-    """Write `entries` in one transaction if possible; the outcome of each, in order.
-
-    A failed group fails every entry in it (the transaction is all or none), except a
-    request_id that is already taken: that entry alone gets DuplicateRequestId and the
-    others are written without it; and except an entry whose values are refused
-    (RefusedEntry): the group is written again in halves, and halves of the half that
-    fails, until that entry is alone. A refused group was rolled back whole, so the
-    chain has no gap and no hash over it; the halves are written in order, a
-    transaction each (a few more transactions, on this rare path only: the common one
-    pays nothing for it). Every outcome is final when this returns: a duplicate's
-    caller reads the first decision back, which is committed by then.
-    """
-    try:
-        append_many(engine, entries)
-    except DuplicateRequestId as duplicate:
-        if len(entries) == 1:
-            return [duplicate]
-        return _write_without_duplicates(engine, entries)
-    except RefusedEntry as refused:
-        if len(entries) == 1:
-            return [refused]
-        half = len(entries) // 2
-        return write_group(engine, entries[:half]) + write_group(engine, entries[half:])
-    except LogWriteError as error:
-        return [error] * len(entries)
-    return [None] * len(entries)
-
-
-def _write_without_duplicates(engine: Engine, entries: list[Entry]) -> list[Outcome]:
-    """Fail only the entries whose request_id is taken (in the log or earlier in the
-    group); write the rest together. A request_id taken meanwhile by another process
-    makes this run again on the smaller group."""
-    try:
-        taken = _logged_request_ids(engine, [entry.request_id for entry in entries])
-    except SQLAlchemyError as error:
-        return [LogWriteError(type(error).__name__)] * len(entries)
-    outcomes: list[Outcome] = [None] * len(entries)
-    rest: list[int] = []
-    for index, entry in enumerate(entries):
-        if entry.request_id is not None and entry.request_id in taken:
-            outcomes[index] = DuplicateRequestId()
-        else:
-            rest.append(index)
-            if entry.request_id is not None:
-                taken.add(entry.request_id)
-    if len(rest) == len(entries):
-        # The conflict is gone from view (another writer rolled back?): one at a time.
-        return [write_group(engine, [entry])[0] for entry in entries]
-    if rest:
-        for index, outcome in zip(rest, write_group(engine, [entries[i] for i in rest]),
-                                  strict=True):
-            outcomes[index] = outcome
-    return outcomes
-
-
-def _logged_request_ids(engine: Engine, request_ids: list[str | None]) -> set[str]:
-    wanted = sorted({r for r in request_ids if r is not None})
-    if not wanted:
-        return set()
-    with engine.connect() as connection:
-        return set(connection.execute(
-            select(Decision.request_id).where(Decision.request_id.in_(wanted))).scalars())
-

@@ -1,10 +1,10 @@
-"""verify against signed digests (app.audit.digest): a re-hashed rewrite is found too.
+"""verify against signed digests (app.log.write.digest): a re-hashed rewrite is found too.
 
 1. Every digest in the directory carries a valid signature of the given public key.
 2. The digests chain: each names the file before it and that file's SHA-256, their
    seqs never go down and their times always go up. (The first one's predecessor may
    have been pruned; it is named in the answer.)
-3. The log verifies as app.audit.verify checks it, and the record at each digest's seq
+3. The log verifies as app.log.read.verify checks it, and the record at each digest's seq
    has the signed hash. The chain before it links to that hash, so every record up to
    the latest digest's seq is the one that was signed; a log that ends before that
    seq has lost records.
@@ -24,8 +24,8 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Engine
 
-from app.audit import digest as digests
-from app.audit.verify import BATCH, Result, verify
+from app.log.read.verify import BATCH, Result, verify
+from app.log.write import digest as digests
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Checkpoint:
     previous_seq: int  # the seq of the digest before it (0: none), all proven up to there
 
 
-def verify_with_digests(engine: Engine, directory: str | Path, key: Ed25519PublicKey,
+def verify_with_digests(db_engine: Engine, directory: str | Path, key: Ed25519PublicKey,
                         batch: int = BATCH) -> Result:
     """verify(), with the digests of `directory` as checkpoints; `digests` in the answer."""
     summary: dict[str, Any] = {"directory": str(directory), "key_id": digests.key_id(key),
@@ -45,11 +45,11 @@ def verify_with_digests(engine: Engine, directory: str | Path, key: Ed25519Publi
         checkpoints, summary = _read_chain(Path(directory), key, summary)
     except digests.DigestError as error:
         return Result(False, 0, None, f"digests: {error}", {**summary, "problem": str(error)})
-    result = verify(engine, batch, {c.seq: c for c in checkpoints})
+    result = verify(db_engine, batch, {c.seq: c for c in checkpoints})
     return replace(result, digests=summary)
 
 
-def with_settings(engine: Engine, settings: Any) -> Result:
+def with_settings(db_engine: Engine, settings: Any) -> Result:
     """verify_with_digests on the configured directory, with the configured public key
     (DEALGUARD_DIGEST_PUBLIC_KEY), else the public half of DEALGUARD_DIGEST_KEY."""
     try:
@@ -61,7 +61,7 @@ def with_settings(engine: Engine, settings: Any) -> Result:
     except digests.DigestError as error:
         summary = {"directory": settings.digest_dir, "checked": 0, "problem": str(error)}
         return Result(False, 0, None, f"digests: {error}", summary)
-    return verify_with_digests(engine, settings.digest_dir, key)
+    return verify_with_digests(db_engine, settings.digest_dir, key)
 
 
 def _read_chain(folder: Path, key: Ed25519PublicKey,

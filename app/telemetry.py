@@ -1,4 +1,6 @@
-"""Prometheus metrics (CONTRACT §5 /metrics).
+"""Telemetry for operators: the Prometheus counters and histograms of /metrics (CONTRACT §5).
+
+Named apart from "metrics", the business figures of the statistics (app/stats/metrics.py).
 
 Under gunicorn each worker is a process with its own counters; with
 PROMETHEUS_MULTIPROC_DIR set (gunicorn.conf.py does it) prometheus-client writes

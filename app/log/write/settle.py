@@ -21,7 +21,8 @@ import time
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.pool import NullPool
 
-from app.audit.models import Decision
+from app.db import is_postgresql, is_sqlite
+from app.log.models import Decision
 
 SETTLE_SECONDS = 2.0
 
@@ -37,10 +38,10 @@ def logged_decisions(url: str, application_name: str | None, decision_ids: list[
     The writer process must be dead already. Raises Unsettled.
     """
     deadline = time.monotonic() + budget
-    engine = _engine(url, budget)
+    db_engine = _engine(url, budget)
     try:
-        with engine.connect() as connection:
-            postgres = engine.dialect.name == "postgresql"
+        with db_engine.connect() as connection:
+            postgres = is_postgresql(db_engine)
             if postgres:
                 # pg_stat_activity is read once per transaction: each poll needs its own.
                 connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -60,13 +61,13 @@ def logged_decisions(url: str, application_name: str | None, decision_ids: list[
     except Exception as error:  # noqa: BLE001 - any failure leaves the outcome unknown
         raise Unsettled(type(error).__name__) from None
     finally:
-        engine.dispose()
+        db_engine.dispose()
 
 
 def _engine(url: str, budget: float) -> Engine:
     # A connection of its own, never a pooled one that may be as broken as the writer's;
     # and one that gives up within the budget instead of waiting for a dead host.
-    if url.startswith("sqlite"):
+    if is_sqlite(url):
         return create_engine(url, poolclass=NullPool, connect_args={"timeout": budget})
     # (libpq waits at least 2 s for a connection, whatever it is told.)
     return create_engine(url, poolclass=NullPool,

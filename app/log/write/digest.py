@@ -6,7 +6,7 @@ So, like AWS CloudTrail's digest files, the service signs at intervals what the 
 was: the last seq, its hash, the time, and the hash of the previous digest, with an
 Ed25519 key the database never holds. A copy kept where the database's users cannot
 write proves every record up to its seq: a record rewritten and re-hashed no longer
-ends in the signed hash (app.audit.verify_digests).
+ends in the signed hash (app.log.read.verify_digests).
 
 A digest is one file of canonical JSON:
 
@@ -46,10 +46,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from sqlalchemy import Engine, select
 
-from app.audit.canonical import dumps
-from app.audit.chain import GENESIS
-from app.audit.models import ChainHead, Decision
-from app.audit.writer import HEAD_ID
+from app.jsontext import dumps
+from app.log.models import ChainHead, Decision
+from app.log.write.chain import GENESIS
+from app.log.write.writer import HEAD_ID
 
 FORMAT = "dealguard-digest/1"
 PATTERN = "digest-*.json"
@@ -129,7 +129,7 @@ class Made:
     digest: dict[str, Any]
 
 
-def write(engine: Engine, directory: str | Path, key: Ed25519PrivateKey,
+def write(db_engine: Engine, directory: str | Path, key: Ed25519PrivateKey,
           now: datetime | None = None) -> Made:
     """Sign the log's chain head now and store the digest in `directory`.
 
@@ -141,9 +141,9 @@ def write(engine: Engine, directory: str | Path, key: Ed25519PrivateKey,
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder):
         previous = latest(folder)
-        seq, head_hash = _head(engine)
+        seq, head_hash = _head(db_engine)
         if previous is not None:
-            _agrees(engine, previous[1], seq)
+            _agrees(db_engine, previous[1], seq)
         made_at = (now or datetime.now(UTC)).astimezone(UTC)
         payload = {
             "format": FORMAT,
@@ -165,9 +165,9 @@ def write(engine: Engine, directory: str | Path, key: Ed25519PrivateKey,
         return Made(path, digest)
 
 
-def _head(engine: Engine) -> tuple[int, str]:
+def _head(db_engine: Engine) -> tuple[int, str]:
     """The chain head, checked against the last record it names."""
-    with engine.connect() as connection:
+    with db_engine.connect() as connection:
         head = connection.execute(
             select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == HEAD_ID)).first()
         if head is None or head.seq == 0:
@@ -182,14 +182,14 @@ def _head(engine: Engine) -> tuple[int, str]:
     return int(head.seq), head.hash
 
 
-def _agrees(engine: Engine, previous: dict[str, Any], seq: int) -> None:
+def _agrees(db_engine: Engine, previous: dict[str, Any], seq: int) -> None:
     signed_seq, signed_hash = previous.get("seq"), previous.get("hash")
     if not isinstance(signed_seq, int) or signed_seq == 0:
         return
     if seq < signed_seq:
         raise DigestError(f"the log ends at seq {seq}, before the latest digest's seq "
                           f"{signed_seq}: records were removed")
-    with engine.connect() as connection:
+    with db_engine.connect() as connection:
         record = connection.execute(
             select(Decision.hash).where(Decision.seq == signed_seq)).first()
     if record is None or record.hash != signed_hash:

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from app.audit.query import Filters, batches
-from app.audit.records import COLUMNS, head, jsonl_line
+from app.log.read.query import Filters, batches
+from app.log.read.records import COLUMNS, head, jsonl_line
 
 FORMATS = ("csv", "jsonl")
 MEDIA_TYPES = {"csv": "text/csv", "jsonl": "application/x-ndjson"}  # Flask adds the charset
@@ -31,11 +31,11 @@ CSV_COLUMNS = ("decision_id", "seq", "decided_at", "action", "outcome", "actor_i
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def stream(engine: Engine, filters: Filters, fmt: str, batch: int = BATCH) -> Iterator[str]:
+def stream(db_engine: Engine, filters: Filters, fmt: str, batch: int = BATCH) -> Iterator[str]:
     """Text chunks of the export, one per batch of rows; the CSV starts with its header."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    rows = batches(engine, filters, COLUMNS, newest_first=False, size=batch)
+    rows = batches(db_engine, filters, COLUMNS, newest_first=False, size=batch)
     if fmt == "jsonl":
         for part in rows:
             yield "".join(jsonl_line(row) for row in part)

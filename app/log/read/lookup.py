@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.audit.canonical import loads
-from app.audit.driver_sql import driver_sql, once_per_dialect
-from app.audit.models import Decision
+from app.jsontext import loads
+from app.log.models import Decision
+from app.log.write.driver_sql import driver_sql, once_per_dialect
 
 # The fields of a logged document that make up the answer of POST /v1/decisions.
 RESPONSE_FIELDS = (
@@ -25,8 +25,8 @@ class Prior:
     response: dict[str, Any]
 
 
-def by_request_id(engine: Engine, request_id: str) -> Prior | None:
-    with engine.connect() as connection:
+def by_request_id(db_engine: Engine, request_id: str) -> Prior | None:
+    with db_engine.connect() as connection:
         row = connection.execute(
             select(Decision.request_fingerprint, Decision.document).where(
                 Decision.request_id == request_id
@@ -38,20 +38,20 @@ def by_request_id(engine: Engine, request_id: str) -> Prior | None:
     return Prior(row.request_fingerprint, {k: document.get(k) for k in RESPONSE_FIELDS})
 
 
-def claim_lookup(engine: Engine):
+def claim_lookup(db_engine: Engine):
     """lookup(decision_id) -> (client_id, outcome) of a logged claim decision, or None.
 
     Run on the decision path (a replacement shipment rests on its claim), so the query
-    goes to the driver directly (app/audit/driver_sql.py). A failure of the database
+    goes to the driver directly (app/log/write/driver_sql.py). A failure of the database
     raises ClaimLookupError.
     """
-    sql, params = once_per_dialect(_claim_statement, engine.dialect)
+    sql, params = once_per_dialect(_claim_statement, db_engine.dialect)
 
     def lookup(decision_id: str) -> tuple[str, str] | None:
         if not isinstance(decision_id, str) or not decision_id:
             return None
         try:
-            raw = engine.raw_connection()
+            raw = db_engine.raw_connection()
         except SQLAlchemyError as error:
             raise ClaimLookupError(type(error).__name__) from None
         try:
@@ -59,7 +59,7 @@ def claim_lookup(engine: Engine):
             cursor.execute(sql, params({"decision_id": decision_id, "action": "claim"}))
             row = cursor.fetchone()
             cursor.close()
-        except engine.dialect.dbapi.Error as error:
+        except db_engine.dialect.dbapi.Error as error:
             raw.invalidate()  # it may be broken; the pool makes a new one
             raise ClaimLookupError(type(error).__name__) from None
         finally:

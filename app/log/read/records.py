@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from app.audit.canonical import loads
-from app.audit.lookup import RESPONSE_FIELDS
-from app.audit.models import Decision
+from app.jsontext import loads
+from app.log.models import Decision
+from app.log.read.lookup import RESPONSE_FIELDS
 
 # What a list page and an export read: everything but the columns only the writer needs.
 COLUMNS = (Decision.seq, Decision.actor_id, Decision.client_id, Decision.subject_id,

@@ -16,16 +16,16 @@ from __future__ import annotations
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.audit.models import ChainHead
-from app.audit.writer import HEAD_ID, LogWriteError
-from app.db import log_writers_queue
+from app.log.models import ChainHead
+from app.log.write.sqlite_lock import log_writers_queue
+from app.log.write.writer import HEAD_ID, LogWriteError
 
 
-def probe_write(engine: Engine) -> None:
+def probe_write(db_engine: Engine) -> None:
     """Commit a change of the chain head that undoes itself; raise LogWriteError if not."""
     head = ChainHead.__table__
     try:
-        with log_writers_queue(engine), engine.begin() as connection:
+        with log_writers_queue(db_engine), db_engine.begin() as connection:
             for step in (1, -1):
                 connection.execute(update(head).where(head.c.id == HEAD_ID)
                                    .values(seq=head.c.seq + step))

@@ -8,13 +8,13 @@ Records are read in seq order, a batch at a time, in one snapshot; for each:
   record breaks this link);
 - its hash is `chain.link(prev_hash, document)`, the writer's own function (a
   changed document or hash fails here);
-- every column is the copy of its document's field that app.audit.columns defines
+- every column is the copy of its document's field that app.log.write.columns defines
   (the columns are what the log is filtered by, and a person's view: a changed
   outcome or actor_id column would make a filter lie while the hash still held);
 
 and the last record is the chain head the writers keep, so removing the newest
 records, or appending past the head, is found too. The reason rows the rule and
-principle filters read must be the document's reasons (app.audit.verify_reasons).
+principle filters read must be the document's reasons (app.log.read.verify_reasons).
 `first_bad_seq` is the first position where one of these fails: every record
 before it is proven unchanged.
 """
@@ -28,11 +28,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, String, select, type_coerce
 
-from app.audit import columns, verify_columns, verify_reasons
-from app.audit.chain import GENESIS, link
-from app.audit.models import ChainHead, Decision
-from app.audit.verify_reasons import ReasonRows
-from app.audit.writer import HEAD_ID
+from app.db import is_postgresql, is_sqlite
+from app.log.models import ChainHead, Decision
+from app.log.read import verify_columns, verify_reasons
+from app.log.read.verify_reasons import ReasonRows
+from app.log.write import columns
+from app.log.write.chain import GENESIS, link
+from app.log.write.writer import HEAD_ID
 
 BATCH = 2000
 # The select's order: seq, the columns of columns.COPIED, then the chain's own.
@@ -55,15 +57,15 @@ class Result:
         return answer
 
 
-def verify(engine: Engine, batch: int = BATCH,
+def verify(db_engine: Engine, batch: int = BATCH,
            checkpoints: Mapping[int, Any] | None = None) -> Result:
     """Check the whole chain; reads only, in constant memory.
 
     `checkpoints` maps a seq to what a signed digest says of it (.hash, .made_at,
-    .previous_seq: app.audit.verify_digests): the record there must have that hash.
+    .previous_seq: app.log.read.verify_digests): the record there must have that hash.
     """
-    with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
+    with db_engine.connect() as connection:
+        if is_postgresql(connection):
             # One snapshot for the head and every record, while writers go on appending.
             connection = connection.execution_options(isolation_level="REPEATABLE READ")
         with connection.begin():
@@ -76,7 +78,7 @@ def verify(engine: Engine, batch: int = BATCH,
 def _rows(connection: Connection, batch: int) -> Iterator[Any]:
     selected = [Decision.seq, *(getattr(Decision, name) for name in columns.COPIED),
                 Decision.document, Decision.prev_hash, Decision.hash]
-    if connection.dialect.name == "sqlite":
+    if is_sqlite(connection):
         # SQLite keeps dates as text and filters compare that text: verify reads it
         # as stored (and spares parsing a datetime per record).
         selected = [type_coerce(c, String).label(c.name) if c.name in ("as_of", "decided_at")

@@ -13,7 +13,7 @@ before the child says it committed, so durability is that of a write in the work
 
 Every group carries a deadline (Settings.log_write_timeout from the first decision's
 arrival). A child that has not answered by then is taken for hung: it is killed, and
-what it did is settled from the log (app/audit/settle.py), so an entry is answered 503
+what it did is settled from the log (app/log/write/settle.py), so an entry is answered 503
 only when it is not in the log and never will be, and one that was committed is
 answered as logged. A replacement is started at once. A child that dies is treated the
 same way. The child ends when the worker's end of the pipe closes.
@@ -45,9 +45,10 @@ from typing import Any, BinaryIO
 
 from sqlalchemy.engine import make_url
 
-from app import metrics
-from app.audit.settle import SETTLE_SECONDS, Unsettled, logged_decisions
-from app.audit.writer import DuplicateRequestId, Entry, LogWriteError
+from app import telemetry
+from app.db import is_postgresql
+from app.log.write.settle import SETTLE_SECONDS, Unsettled, logged_decisions
+from app.log.write.writer import DuplicateRequestId, Entry, LogWriteError, Outcome, write_group
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,8 @@ STARTUP_SECONDS = 60.0
 # A SIGKILLed process ends at once unless it is stuck in the kernel (a dying disk).
 KILL_WAIT_SECONDS = 1.0
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
-_COMMAND = (sys.executable, "-c", "from app.audit.writer_process import main; main()")
+_COMMAND = (sys.executable, "-c", "from app.log.write.writer_process import main; main()")
 
-Outcome = Exception | None
 
 
 class _Unsent(Exception):
@@ -141,7 +141,7 @@ class WriterProcess:
         return [_outcome(name) for name in answer]
 
     def probe(self, deadline: float | None = None) -> Exception | None:
-        """Have the child commit a write that leaves the log as it was (app/audit/probe.py).
+        """Have the child commit a write that leaves the log as it was (app/log/write/probe.py).
 
         None if it did; else the LogWriteError that says why not.
         """
@@ -182,7 +182,7 @@ class WriterProcess:
                 # the next group's: it is killed, and a new one is started at once.
                 log.error("log writer process %d lost: %s", child.process.pid,
                           type(error).__name__)
-                metrics.LOG_WRITERS_LOST.inc()
+                telemetry.LOG_WRITERS_LOST.inc()
                 self._child = None
                 _kill(child)
                 self._replace()
@@ -266,7 +266,7 @@ def application_name(url: str, pid: int) -> str | None:
     writers of every host on the database (settling ends the sessions of that name).
     """
     parsed = make_url(url)
-    if not parsed.drivername.startswith("postgresql"):
+    if not is_postgresql(parsed):
         return None
     # PostgreSQL keeps 63 bytes of printable ASCII: the name must survive whole, or the
     # settling would look for a session that does not exist by that name.
@@ -395,9 +395,8 @@ def _read_exactly(stream: BinaryIO, size: int, timeout: float | None) -> bytes:
 def main(write: Callable[..., list] | None = None) -> None:
     """The child: write each group it is sent, answer its outcomes, until EOF.
 
-    `write(engine, entries)` is group_commit.write_group unless a test gives another.
+    `write(db_engine, entries)` is writer.write_group unless a test gives another.
     """
-    from app.audit.group_commit import write_group
     from app.db import make_engine
 
     write = write or write_group
@@ -417,30 +416,31 @@ def main(write: Callable[..., list] | None = None) -> None:
         url = make_url(url).update_query_dict(
             {"application_name": config["application_name"]}).render_as_string(
             hide_password=False)
-    engine = make_engine(url, config["sqlite_synchronous"])
+    db_engine = make_engine(url, config["sqlite_synchronous"])
     try:
         _send(answers, READY)
         while True:
             message = _receive(requests)
-            _send(answers, _probe(engine) if message == PROBE else _write(engine, message, write))
+            _send(answers, _probe(db_engine) if message == PROBE
+                  else _write(db_engine, message, write))
     except (EOFError, BrokenPipeError):
         pass  # the worker closed the pipe, or is gone: end
-    engine.dispose()
+    db_engine.dispose()
 
 
-def _probe(engine) -> str | None:
-    from app.audit.probe import probe_write
+def _probe(db_engine) -> str | None:
+    from app.log.write.probe import probe_write
 
     try:
-        probe_write(engine)
+        probe_write(db_engine)
     except LogWriteError as error:
         return str(error)
     return None
 
 
-def _write(engine, message: list, write: Callable[..., list]) -> list[str | None]:
+def _write(db_engine, message: list, write: Callable[..., list]) -> list[str | None]:
     try:
-        outcomes = write(engine, [Entry.from_transport(e) for e in message])
+        outcomes = write(db_engine, [Entry.from_transport(e) for e in message])
     except Exception as error:  # noqa: BLE001 - answer it, the worker fails the group
         outcomes = [LogWriteError(type(error).__name__)] * len(message)
     return [_name(outcome) for outcome in outcomes]

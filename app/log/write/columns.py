@@ -16,10 +16,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-# The request part whose id is the decision's subject (subject_id).
-SUBJECT = {"discount": "deal", "shipment": "order", "claim": "claim", "offer": "offer"}
-# Actions whose request names an order that order_id copies (a claim is found by its order).
-WITH_ORDER = ("shipment", "claim")
+from app.vocabulary import SUBJECT, WITH_ORDER
 
 COPIED = ("decision_id", "request_id", "request_fingerprint", "action", "outcome",
           "actor_id", "actor_role", "client_id", "subject_id", "order_id", "key_name",

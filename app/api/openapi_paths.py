@@ -1,0 +1,327 @@
+"""Every operation of /openapi.json, area by area, as apispec takes them (app.api.openapi).
+
+Request bodies and answers refer to components: the request schemas generated from
+marshmallow, the answers of openapi_responses.py. An operation names the problems it
+may answer; build_spec adds 401, 403 and 503 to every operation behind a key.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from apispec import APISpec
+
+from app import impact_service
+from app.api import paging
+from app.api.openapi_responses import ref
+from app.api.policy import MAX_IMPACT
+from app.log.read import export
+from app.vocabulary import ACTIONS, OUTCOMES
+
+TITLES = {
+    "discount": "DiscountRequest",
+    "shipment": "ShipmentRequest",
+    "claim": "ClaimRequest",
+    "disclosure": "DisclosureRequest",
+    "offer": "OfferRequest",
+}
+
+SECURED = [{"bearer": []}]
+
+DESCRIPTIONS = {
+    400: "Body is not JSON, or not a JSON object",
+    401: "No key, unknown key or revoked key",
+    403: "The key may not do this: its role may not (crm, manager, approver, compliance, "
+         "admin; CONTRACT §6), or a person's key (manager, approver) named another "
+         "actor.id or actor.role, or asserted an approval",
+    404: "Not found",
+    409: "request_id reused with another body",
+    413: "Body over DEALGUARD_MAX_BODY",
+    415: "Content type is not JSON",
+    422: "Schema or business-value violation; `errors` names each field",
+    503: "The decision log or the database cannot be used now, or no policy is loaded",
+}
+
+# The query parameters the three statistics endpoints share, as components.
+PARAMETERS = {
+    "StatsPeriod": {"name": "period", "in": "query", "schema": {
+        "type": "string", "enum": ["day", "week", "month", "quarter"], "default": "week"},
+        "description": "Calendar period; a week is the ISO week, Monday first."},
+    "StatsAt": {"name": "at", "in": "query", "schema": {"type": "string", "format": "date"},
+                "description": "A date inside the (last) period; default today in the "
+                               "configured zone."},
+    "StatsManager": {"name": "manager_id", "in": "query", "schema": {"type": "string"},
+                     "description": "One manager: activities by manager_id, decisions by "
+                                    "actor.id; default all. A manager key gets its own and "
+                                    "may not ask for another (403)."},
+    "StatsMetric": {"name": "metric", "in": "query", "required": True,
+                    "schema": {"type": "string"},
+                    "description": "One of the metrics of /v1/stats, e.g. deals_amount."},
+    "StatsCount": {"name": "count", "in": "query", "schema": {
+        "type": "integer", "minimum": 1, "maximum": 104, "default": 12}},
+}
+
+# The log's filters (CONTRACT §5), as query parameters.
+FILTERS = [
+    {"name": "action", "in": "query", "schema": {"type": "string", "enum": list(ACTIONS)}},
+    {"name": "outcome", "in": "query", "schema": {"type": "string", "enum": list(OUTCOMES)}},
+    {"name": "principle", "in": "query", "schema": {"type": "string"},
+     "description": "Decisions with a reason of this principle."},
+    {"name": "rule", "in": "query", "schema": {"type": "string"},
+     "description": "Decisions with a reason of this rule."},
+    {"name": "actor_id", "in": "query", "schema": {"type": "string"},
+     "description": "A manager key always sees only its own actor.id."},
+    {"name": "client_id", "in": "query", "schema": {"type": "string"}},
+    {"name": "subject_id", "in": "query", "schema": {"type": "string"},
+     "description": "A deal, order, offer or claim id (a claim or shipment also by its order)."},
+    {"name": "since", "in": "query", "schema": {"type": "string"},
+     "description": "ISO date (that whole day, service time zone) or date-time; inclusive."},
+    {"name": "until", "in": "query", "schema": {"type": "string"},
+     "description": "ISO date (that whole day included) or date-time (inclusive)."},
+]
+
+
+def add_all(spec: APISpec) -> None:
+    """Every area's operations."""
+    for area in (add_decisions, add_policy, add_service, add_activities, add_stats, add_log):
+        area(spec)
+
+
+def problems(*codes: int) -> dict[str, Any]:
+    return {str(code): {"description": DESCRIPTIONS[code]} for code in codes}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"application/json": {"schema": schema}}
+
+
+def _ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"200": {"description": description, "content": _json(schema)}}
+
+
+def _text(block: str) -> str:
+    """A multi-line description, written indented in the source."""
+    return textwrap.dedent(block).lstrip("\n")
+
+
+def add_decisions(spec: APISpec) -> None:
+    request_body = {
+        "oneOf": [ref(title) for title in TITLES.values()],
+        "discriminator": {"propertyName": "action",
+                          "mapping": {action: f"#/components/schemas/{title}"
+                                      for action, title in TITLES.items()}},
+    }
+    spec.path("/v1/decisions", operations={"post": {
+        "summary": "Decide one proposed action and log the decision",
+        "description": "A person's key (manager, approver) asks only as itself: actor.id "
+                       "and actor.role are its person and job role, and it sends no "
+                       "approvals {role, by} (else 403).",
+        "security": SECURED,
+        "requestBody": {"required": True, "content": _json(request_body)},
+        "responses": {**_ok("The decision (already logged)", ref("Decision")),
+                      **problems(400, 409, 413, 415, 422)},
+    }})
+    spec.path("/v1/decisions/batch", operations={"post": {
+        "summary": "Decide up to 100 requests; invalid items are answered by a problem",
+        "security": SECURED,
+        "requestBody": {"required": True, "content": _json({
+            "type": "object", "required": ["requests"],
+            "properties": {"requests": {"type": "array", "maxItems": 100,
+                                        "items": request_body}}})},
+        "responses": {**_ok("Decisions or problems, in request order", ref("DecisionBatch")),
+                      **problems(400, 413, 415, 422)},
+    }})
+
+
+def add_policy(spec: APISpec) -> None:
+    yaml_body = {"required": True, "content": {"text/yaml": {"schema": {"type": "string"}}}}
+    invalid = {"422": {"description": "The policy is not valid: its line-numbered errors",
+                       "content": {"application/problem+json": {
+                           "schema": ref("PolicyProblem")}}}}
+    spec.path("/v1/policy", operations={"get": {
+        "summary": "The running policy: name, version, sha256, principles, rules",
+        "security": SECURED,
+        "responses": _ok("The policy", ref("Policy")),
+    }})
+    spec.path("/v1/policy/validate", operations={"post": {
+        "summary": "Check a candidate rules.yaml; line-numbered errors",
+        "security": SECURED,
+        "requestBody": yaml_body,
+        "responses": {**_ok("The policy is valid: its rules", ref("PolicyValidation")),
+                      **problems(400, 413), **invalid,
+                      "415": {"description": "A multipart or form body"}},
+    }})
+    spec.path("/v1/policy/reload", operations={"post": {
+        "summary": "Load the policy file again (admin); on error the running policy stays",
+        "security": SECURED,
+        "responses": {**_ok("The new policy", ref("Policy")), **invalid},
+    }})
+    window = [p for p in FILTERS if p["name"] in ("since", "until", "action")]
+    spec.path("/v1/policy/impact", operations={"post": {
+        "summary": "Replay logged decisions under a candidate rules.yaml; what would change. "
+                   "Writes nothing.",
+        "security": SECURED,
+        "parameters": window + [{"name": "limit", "in": "query", "schema": {
+            "type": "integer", "minimum": 1, "maximum": MAX_IMPACT,
+            "default": impact_service.DEFAULT_LIMIT}}],
+        "requestBody": {"required": True,
+                        "content": {"application/yaml": {"schema": {"type": "string"}}}},
+        "responses": {**_log_answers("{replayed, changed, unchanged, errors, by_transition, "
+                                     "samples, error_samples, candidate}", _json(ref("Impact")),
+                                     400, 401, 403, 413, 415, 503),
+                      "422": {"description": "A parameter or the candidate is not valid; "
+                                             "`errors` says why.",
+                              "content": {"application/problem+json": {"schema": {"oneOf": [
+                                  ref("Problem"), ref("PolicyProblem")]}}}}},
+    }})
+
+
+def add_service(spec: APISpec) -> None:
+    spec.path("/health/live", operations={"get": {
+        "summary": "The process answers", "responses": _ok("Alive", ref("Live"))}})
+    spec.path("/health/ready", operations={"get": {
+        "summary": "Database reachable, a policy loaded, the log writable now",
+        "responses": {**_ok("Ready", ref("Ready")),
+                      "503": {"description": "Not ready: what is not",
+                              "content": {"application/problem+json": {
+                                  "schema": ref("NotReady")}}}}}})
+    spec.path("/metrics", operations={"get": {
+        "summary": "Prometheus metrics",
+        "responses": {"200": {"description": "Prometheus text format",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}}}}})
+
+
+def add_activities(spec: APISpec) -> None:
+    spec.path("/v1/activities", operations={"post": {
+        "summary": "Report sales activity events (at most 1000 per call)",
+        "description": _text("""
+            Each event is `{id, type, manager_id, client_id, occurred_at, amount, outcome}`.
+            `type` is call, meeting, offer_sent, contract_signed or payment_received;
+            `occurred_at` is an ISO date-time with its UTC offset (a naive time is a 422);
+            `amount` (a JSON number >= 0, at most two decimals) is required for
+            contract_signed and payment_received and refused for the other types;
+            `outcome` (connected or no_answer) belongs to calls only.
+
+            The batch is stored whole or not at all. An id stored before with the same
+            content (the same instant in any offset, the same amount) is counted in
+            `duplicates` and not stored again. An id stored before, or given twice in
+            the batch, with other content is a 409 naming `events.N.field`, and nothing
+            of the batch is stored: the first version of an event is kept, and a
+            corrected event needs a new id.
+            """),
+        "tags": ["statistics"],
+        "security": SECURED,
+        "requestBody": {"required": True, "content": _json(ref("ActivityBatch"))},
+        "responses": {
+            **_ok("The batch was stored.", ref("ActivitiesStored")),
+            "400": {"description": "The body is not a JSON object."},
+            "401": {"description": "No key, an unknown or revoked key."},
+            "403": {"description": "Only crm and admin keys report activities."},
+            "409": {"description": "An event id was used before for other content."},
+            "413": {"description": "The body is over the limit."},
+            "415": {"description": "The body is not JSON."},
+            "422": {"description": "Invalid events, by field path, e.g. events.3.amount."},
+        },
+    }})
+
+
+def add_stats(spec: APISpec) -> None:
+    def read(summary: str, description: str, parameters: list[str],
+             ok: dict[str, Any]) -> dict[str, Any]:
+        return {"get": {
+            "summary": summary,
+            "description": _text(description),
+            "tags": ["statistics"],
+            "security": SECURED,
+            "parameters": parameters,
+            "responses": {
+                "200": ok,
+                "401": {"description": "No key, an unknown or revoked key."},
+                "403": {"description": "A crm key, or a manager key asking about "
+                                       "another manager."},
+                "422": {"description": "An invalid query parameter."},
+            },
+        }}
+
+    period = ["StatsPeriod", "StatsAt", "StatsManager"]
+    series = [*period, "StatsMetric", "StatsCount"]
+    spec.path("/v1/stats", operations=read(
+        "Statistics of a period compared with the previous one", """
+        `current` and `previous` are `{start, end}`: ISO dates in the configured zone,
+        `end` inclusive. Each metric is `{current, previous, change, change_pct, trend}`;
+        trend is up, down, flat, or new (previous 0, current above 0); change_pct is a
+        percentage with one decimal, null when previous is 0. Money (deals_amount,
+        payments_amount) is a JSON number in RUB. Decisions are counted by the moment
+        they were made (decided_at) and attributed to actor.id.
+        """, period,
+        {"description": "{period, current, previous, manager_id, metrics}",
+         "content": _json(ref("StatsComparison"))}))
+    spec.path("/v1/stats/series", operations=read(
+        "A metric over the last `count` periods, oldest first", """
+        `points` are `{start, end, value}` with ISO dates in the configured zone (`end`
+        inclusive); the last point is the period containing `at`, which may still be
+        in progress.
+        """, series,
+        {"description": "{metric, period, manager_id, points}",
+         "content": _json(ref("StatsSeries"))}))
+    spec.path("/v1/stats/chart.svg", operations=read(
+        "The same series as /v1/stats/series, as an SVG line chart", """
+        Titled, with dated axes, values with thousands separators and the period
+        containing `at` marked; ready for a weekly report.
+        """, series,
+        {"description": "The chart.",
+         "content": {"image/svg+xml": {"schema": {"type": "string"}}}}))
+
+
+def add_log(spec: APISpec) -> None:
+    page = [{"name": "limit", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": paging.MAX_LIMIT,
+                        "default": paging.DEFAULT_LIMIT}},
+            {"name": "cursor", "in": "query", "schema": {"type": "string"},
+             "description": "next_cursor of the previous page, unchanged."}]
+    spec.path("/v1/decisions", operations={"get": {
+        "summary": "The log, newest first: filters, limit (<= 500) and an opaque cursor; "
+                   "{items, next_cursor}.",
+        "security": SECURED,
+        "parameters": FILTERS + page,
+        "responses": _log_answers("{items, next_cursor}; items newest first",
+                                  _json(ref("DecisionPage")), 401, 403, 422, 503)}})
+    spec.path("/v1/decisions/{decision_id}", operations={"get": {
+        "summary": "One full record: the answer, masked request, facts, key name, seq and "
+                   "hashes.",
+        "security": SECURED,
+        "parameters": [{"name": "decision_id", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": _log_answers("The full record", _json(ref("DecisionRecord")),
+                                  401, 403, 404, 503)}})
+    spec.path("/v1/decisions/export", operations={"get": {
+        "summary": "The masked log as CSV or JSON lines (format=csv|jsonl), streamed, oldest "
+                   "first.",
+        "security": SECURED,
+        "parameters": [{"name": "format", "in": "query",
+                        "schema": {"type": "string", "enum": list(export.FORMATS),
+                                   "default": "csv"}}] + FILTERS,
+        "responses": _log_answers("text/csv with a header row, or application/x-ndjson",
+                                  {media: {"schema": {"type": "string"}}
+                                   for media in export.MEDIA_TYPES.values()},
+                                  401, 403, 422)}})
+    spec.path("/v1/decisions/verify", operations={"get": {
+        "summary": "Re-compute the hash chain: {ok, checked, first_bad_seq, problem}.",
+        "security": SECURED,
+        "responses": _log_answers("{ok, checked, first_bad_seq, problem}, and `digests` "
+                                  "(what was checked against the signed digests) when "
+                                  "DEALGUARD_DIGEST_DIR is set",
+                                  _json(ref("Verification")), 401, 403, 422, 503)}})
+
+
+def _log_answers(ok: str, content: dict, *statuses: int) -> dict[str, Any]:
+    """The log's and impact's answers: 200 with `content`, each status a problem."""
+    texts = {400: "The candidate is not UTF-8 text.", 413: "The body is over the limit.",
+             401: "No key, an unknown or revoked key.", 403: "This key's role may not.",
+             404: "No such decision (or another manager's).", 415: "Not a YAML text body.",
+             422: "A parameter (or the candidate) is not valid; `errors` names it.",
+             503: "The log cannot be read."}
+    problem = {"application/problem+json": {"schema": ref("Problem")}}
+    return {"200": {"description": ok, "content": content},
+            **{str(s): {"description": texts[s], "content": problem} for s in statuses}}

@@ -1,0 +1,117 @@
+"""What another policy would have decided on requests already decided (CONTRACT §5, §12).
+
+Each request is decided again by the candidate, with `as_of` fixed to the business
+date it was first decided on, so date rules replay the same day; a claim_replacement
+shipment looks its claim up through `claims`, as when it was decided. The outcome is
+compared with the one first given: transitions are counted, and the first changes and
+the first requests the candidate refuses are kept as samples.
+
+The requests come from wherever the caller reads them (the decision log, for
+`policy impact`: app/impact_service.py); nothing is written, and the candidate is
+dropped afterwards. The same replay serves a shadow run over live decisions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from app.engine.facts import ClaimLookup
+from app.engine.policy import Policy
+from app.schemas import InvalidRequest
+
+log = logging.getLogger(__name__)
+
+MAX_SAMPLES = 20
+MAX_ERROR_SAMPLES = 5
+
+
+class Decided(Protocol):
+    """A request as it was decided: what the replay compares the candidate's answer with."""
+
+    seq: int
+    decision_id: str
+    action: str
+    outcome: str
+    as_of: str | None
+    request: dict[str, Any]
+    reasons: list[Any]
+
+
+@dataclass
+class Impact:
+    replayed: int = 0  # requests decided again (errors included)
+    changed: int = 0
+    errors: int = 0  # requests the candidate could not decide (e.g. no longer valid)
+    by_transition: Counter = field(default_factory=Counter)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+    error_samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self, candidate: Policy) -> dict[str, Any]:
+        return {
+            "replayed": self.replayed,
+            "changed": self.changed,
+            "unchanged": self.replayed - self.changed - self.errors,
+            "errors": self.errors,
+            "by_transition": dict(sorted(self.by_transition.items())),
+            "samples": self.samples,
+            "error_samples": self.error_samples,
+            "candidate": {"name": candidate.name, "version": candidate.version,
+                          "sha256": candidate.sha256},
+        }
+
+
+def replay(candidate: Policy, decided: Iterable[Decided], claims: ClaimLookup | None,
+           timezone: str) -> Impact:
+    """Decide every request of `decided` again under `candidate`; what changed."""
+    impact = Impact()
+    for before in decided:
+        _replay_one(impact, candidate, before, claims, timezone)
+    return impact
+
+
+def _replay_one(impact: Impact, candidate: Policy, before: Decided,
+                claims: ClaimLookup | None, timezone: str) -> None:
+    impact.replayed += 1
+    request = {**before.request, "as_of": before.as_of}
+    try:
+        after = candidate.evaluate(request, claims=claims, timezone=timezone)
+    except InvalidRequest as error:
+        _error(impact, before, error.errors)
+        return
+    except Exception as error:  # noqa: BLE001 - one odd record must not end the replay
+        # The type only: the message could quote a (masked) request value.
+        log.warning("replay of seq %s failed: %s", before.seq, type(error).__name__)
+        _error(impact, before, {"_schema": [f"The candidate could not decide it "
+                                            f"({type(error).__name__})."]})
+        return
+    if after.outcome == before.outcome:
+        return
+    impact.changed += 1
+    impact.by_transition[f"{before.outcome}->{after.outcome}"] += 1
+    if len(impact.samples) < MAX_SAMPLES:
+        impact.samples.append({
+            "decision_id": before.decision_id,
+            "seq": before.seq,
+            "action": before.action,
+            "as_of": before.as_of,
+            "before": before.outcome,
+            "after": after.outcome,
+            "rules_before": _rules(before.reasons),
+            "rules_after": _rules(after.reasons),
+            "required_approvals_after": after.required_approvals,
+        })
+
+
+def _error(impact: Impact, before: Decided, errors: dict[str, Any]) -> None:
+    impact.errors += 1
+    if len(impact.error_samples) < MAX_ERROR_SAMPLES:
+        impact.error_samples.append({"decision_id": before.decision_id, "seq": before.seq,
+                                     "errors": errors})
+
+
+def _rules(reasons: Any) -> list[str]:
+    return list(dict.fromkeys(str(r.get("rule")) for r in reasons or () if isinstance(r, dict)))

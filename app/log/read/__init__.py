@@ -1,0 +1,1 @@
+"""Reading the decision log: filters, pages, export, verify, look-ups, replayable requests."""

@@ -1,0 +1,1 @@
+"""Writing the decision log: the record, the hash chain, group commit, the writer."""
