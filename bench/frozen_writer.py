@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.api.served import Load, Served, alive, call, logged_decisions
+from tests.served.served import Load, Served, alive, call, logged_decisions
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""The crash proof of tests/api/test_crash.py, longer: many kill -9 rounds under load.
+"""The crash proof of tests/served/test_crash.py, longer: many kill -9 rounds under load.
 
 gunicorn (2 workers, their writer processes) under client threads that post decisions
 with request_ids of their own; each round waits for --acks more acknowledged decisions,
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.api.served import Load, Served, alive, logged_decisions, verified
+from tests.served.served import Load, Served, alive, logged_decisions, verified
 
 
 def main() -> None:

@@ -1,10 +1,11 @@
-"""Valid requests of every action, shared by the API and decision-log tests.
+"""Valid requests of every action, shared by every test that decides (`make_body`).
 
 The clear confidential values below must never appear in any read of the log.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 BODIES: dict[str, dict[str, Any]] = {
@@ -56,3 +57,25 @@ BODIES: dict[str, dict[str, Any]] = {
 
 CLEAR_VALUES = ("Ivan Petrov", "ivan.petrov@example.com", "+7 900 123-45-67", "7701234567",
                 "Quarterly review")
+
+
+def make_body(action: str, **changes: Any) -> dict[str, Any]:
+    """A valid request for `action`; `changes` replace top-level fields.
+
+    `actor` or `client` given as a str is that object's id alone (an actor keeps owning
+    the client it owned): make_body("claim", actor="m-2", client="c-3").
+    """
+    body = copy.deepcopy(BODIES[action])
+    actor, client = changes.pop("actor", None), changes.pop("client", None)
+    if isinstance(actor, str):
+        body["actor"]["id"] = actor
+        if "owner_id" in body["client"]:
+            body["client"]["owner_id"] = actor
+    elif actor is not None:
+        body["actor"] = actor
+    if isinstance(client, str):
+        body["client"]["id"] = client
+    elif client is not None:
+        body["client"] = client
+    body.update(changes)
+    return body

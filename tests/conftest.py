@@ -10,6 +10,14 @@
     postgres_url  a fresh, empty PostgreSQL schema for one test (see below)
     backend    "sqlite" or "postgres": a test that asks for it (or a module with
                `pytestmark = pytest.mark.usefixtures("backend")`) runs on both
+    body       make_body(action, **changes): a valid request (tests/bodies.py)
+    crm, compliance   a key of that role
+    post       post(body, headers=crm, path="/v1/decisions") -> the response
+    decide     decide(action, **changes) -> the answer of a logged decision
+    listing    listing(headers=compliance, **params) -> GET /v1/decisions
+    candidate_text, clear_values   the running rules.yaml; the clear confidential values
+
+Plain helpers: make_body and BODIES in tests/bodies.py, wait_until here.
 
 PostgreSQL: mark a test (or module: `pytestmark = pytest.mark.postgres`) and the
 same fixtures run on DEALGUARD_TEST_POSTGRES_URL, each test in its own schema that
@@ -21,9 +29,11 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -33,6 +43,7 @@ from app import create_app
 from app import db as app_db
 from app.api import database
 from app.config import Settings
+from tests.bodies import CLEAR_VALUES, make_body
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY = str(REPO / "policies" / "rules.yaml")
@@ -98,7 +109,7 @@ def settings(database_url: str) -> Settings:
         max_body=262144,
         environment="test",
         # In the worker: a writer process per app would cost each test a start of its
-        # own; tests/log/test_writer_process.py runs the decisions through one.
+        # own; tests/log/write/test_writer_process.py runs the decisions through one.
         log_writer="thread",
     )
 
@@ -167,3 +178,70 @@ def make_key(app) -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {key}"}
 
     return make
+
+
+@pytest.fixture
+def body() -> Callable[..., dict[str, Any]]:
+    return make_body
+
+
+@pytest.fixture
+def crm(make_key) -> dict[str, str]:
+    return make_key("crm")
+
+
+@pytest.fixture
+def compliance(make_key) -> dict[str, str]:
+    return make_key("compliance")
+
+
+@pytest.fixture
+def post(client, crm):
+    """post(body, headers=crm key) -> response of POST /v1/decisions."""
+
+    def send(payload: Any, headers: dict[str, str] | None = None, path: str = "/v1/decisions"):
+        return client.post(path, json=payload, headers=headers or crm)
+
+    return send
+
+
+@pytest.fixture
+def decide(client, crm, body) -> Callable[..., dict[str, Any]]:
+    """decide(action, actor=, client=, **changes) -> the answer of a logged decision."""
+
+    def send(action: str, **changes: Any) -> dict[str, Any]:
+        response = client.post("/v1/decisions", json=body(action, **changes), headers=crm)
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    return send
+
+
+@pytest.fixture
+def listing(client, compliance) -> Callable[..., Any]:
+    """listing(headers=compliance, **params) -> the response of GET /v1/decisions."""
+
+    def get(headers: dict[str, str] | None = None, **params: Any):
+        return client.get("/v1/decisions", query_string=params, headers=headers or compliance)
+
+    return get
+
+
+@pytest.fixture
+def clear_values() -> tuple[str, ...]:
+    return CLEAR_VALUES
+
+
+@pytest.fixture
+def candidate_text(settings) -> str:
+    """The running policy's rules.yaml, for a test to change into a candidate."""
+    return Path(settings.policy_path).read_text(encoding="utf-8")
+
+
+def wait_until(condition: Callable[[], bool], what: str) -> None:
+    # A bound against a hang, not a timing assertion: the condition comes true on any machine.
+    deadline = time.monotonic() + 60
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}")
+        time.sleep(0.005)

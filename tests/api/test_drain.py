@@ -1,4 +1,4 @@
-"""The body drain of app/api/drain.py, piece by piece (tests/api/test_gunicorn_input.py
+"""The body drain of app/api/drain.py, piece by piece (tests/served/test_gunicorn_input.py
 runs it in the real server)."""
 
 from __future__ import annotations

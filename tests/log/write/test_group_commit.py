@@ -16,7 +16,8 @@ from app.jsontext import loads
 from app.log.models import Decision
 from app.log.write import writer
 from app.log.write.chain import GENESIS, link
-from tests.api.conftest import make_body, wait_until
+from tests.bodies import make_body
+from tests.conftest import wait_until
 
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
 

@@ -21,9 +21,10 @@ from sqlalchemy import select, text
 from app.log.models import Decision
 from app.log.write.writer import Entry, LogWriteError
 from app.log.write.writer_process import WRITE_TIMEOUT, WriterProcess
-from tests.api import frozen_writer
-from tests.api.conftest import make_body, wait_until
+from tests.bodies import make_body
 from tests.chain import assert_one_chain
+from tests.conftest import wait_until
+from tests.log.write import frozen_writer
 
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")
 
@@ -156,7 +157,7 @@ def test_a_hung_writer_fails_its_group_and_is_replaced(settings, backend, app, m
 
 
 def freeze_next_group(app, tmp_path, monkeypatch, moment: str) -> None:
-    """The writer's next group freezes it at `moment` (tests/api/frozen_writer.py)."""
+    """The writer's next group freezes it at `moment` (tests/log/write/frozen_writer.py)."""
     marker = tmp_path / "freeze"
     marker.write_text(moment)
     monkeypatch.setenv(frozen_writer.VARIABLE, str(marker))

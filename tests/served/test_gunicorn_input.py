@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from app.auth import create_key
 from app.cli.service import upgrade
-from tests.api.test_gunicorn import free_port
 from tests.bodies import BODIES
+from tests.served.served import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 LIMIT = 262144  # DEALGUARD_MAX_BODY's default

@@ -22,7 +22,7 @@ from app.log.read.verify import verify
 from app.log.write import record, writer
 from app.log.write.writer import Entry, LogWriteError, RefusedEntry
 from app.log.write.writer_process import WriterProcess
-from tests.api.conftest import make_body
+from tests.bodies import make_body
 
 pytestmark = pytest.mark.usefixtures("backend")
 

@@ -12,7 +12,7 @@ import random
 import pytest
 
 from app.jsontext import _slow_dumps, dumps, loads
-from tests.api.conftest import BODIES
+from tests.bodies import BODIES
 
 ODD = [None, True, False, 0, -5, 10**25, 1.5, -0.0, 1e300, decimal.Decimal("0.30"),
        decimal.Decimal("-0"), decimal.Decimal("1.5E+3"), "x", "\x00", "a\x00b", "\\u0000",

@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select, text
 
 from app.log.models import Decision
 from app.log.write.writer import _row, append_many
-from tests.api.test_writer_process import sample_entries
+from tests.log.write.test_writer_process import sample_entries
 
 
 def stored_texts(engine, seq: int) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from app.log.models import Decision
 from tests.chain import assert_one_chain, decide_from_processes
 
 pytestmark = pytest.mark.postgres
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_it_really_is_postgres(db_engine):

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from app.auth import create_key
 from app.cli.service import upgrade
 from app.log.models import Decision
-from tests.api.conftest import make_body
+from tests.bodies import make_body
 
 REPO = Path(__file__).resolve().parents[2]
 ACTIONS = ("discount", "shipment", "claim", "disclosure", "offer")

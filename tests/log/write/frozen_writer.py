@@ -17,7 +17,7 @@ import sys
 from app.log.write.writer import write_group
 from app.log.write.writer_process import main
 
-COMMAND = (sys.executable, "-c", "from tests.api.frozen_writer import run; run()")
+COMMAND = (sys.executable, "-c", "from tests.log.write.frozen_writer import run; run()")
 VARIABLE = "DEALGUARD_TEST_FREEZE"
 
 

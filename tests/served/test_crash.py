@@ -19,7 +19,7 @@ import signal
 
 import pytest
 
-from tests.api.served import Load, Served, alive, logged_decisions, report, verified
+from tests.served.served import Load, Served, alive, logged_decisions, report, verified
 
 pytestmark = pytest.mark.usefixtures("backend")
 

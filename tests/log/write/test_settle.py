@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from app.log.models import ChainHead, Decision
 from app.log.write.settle import Unsettled, logged_decisions
 from app.log.write.writer_process import application_name
-from tests.api.conftest import make_body
+from tests.bodies import make_body
 
 
 def test_the_log_says_which_of_a_groups_decisions_it_holds(backend, settings, client, make_key,

@@ -27,7 +27,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from app.log.write.group_commit import FRESH_SECONDS
-from tests.api.served import Load, Served, alive, call, logged_decisions, report, verified
+from tests.served.served import Load, Served, alive, call, logged_decisions, report, verified
 
 ROUNDS = 3
 

@@ -15,7 +15,7 @@ import pytest
 from app.config import Settings
 from app.log.write.group_commit import GroupCommitter
 from app.log.write.writer import Entry, LogWriteError
-from tests.api.conftest import wait_until
+from tests.conftest import wait_until
 
 
 def entry(name: str) -> Entry:

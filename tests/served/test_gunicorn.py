@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,14 +23,9 @@ from app.cli.service import upgrade
 from app.jsontext import loads
 from app.log.models import Decision
 from app.log.write.chain import GENESIS, link
+from tests.served.served import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def call(url: str, body: dict | None = None, key: str | None = None) -> tuple[int, str]:

@@ -16,7 +16,8 @@ import pytest
 from app.config import Settings
 from app.log.write.group_commit import GroupCommitter
 from app.log.write.writer import Entry
-from tests.api.conftest import make_body, wait_until
+from tests.bodies import make_body
+from tests.conftest import wait_until
 
 MINUTE = 60.0
 

@@ -28,7 +28,7 @@ from app.log.write import digest
 from app.log.write.chain import link
 
 pytestmark = pytest.mark.usefixtures("backend")
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
