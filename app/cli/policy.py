@@ -1,8 +1,8 @@
-"""`dealguard check` and `dealguard policy lint|test|impact|reload` (CONTRACT §8).
+"""`dealguard check` and `dealguard policy lint|test|facts|impact|reload` (CONTRACT §8).
 
-check, lint and test work offline on the policy file: they need no database and log
-nothing. impact replays the decision log under a candidate; reload records the policy
-file as the one every server on the database runs.
+check, lint, test and facts work offline: they need no database and log nothing.
+impact replays the decision log under a candidate; reload records the policy file as
+the one every server on the database runs.
 """
 
 from __future__ import annotations
@@ -149,6 +149,15 @@ def impact(candidate: str, since: str | None, until: str | None, action: str | N
     answer = impact_service.impact(open_database(current), policy, filters, limit,
                                    current.timezone)
     click.echo(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
+
+
+@policy_group.command("facts")
+def facts() -> None:
+    """Print the facts computed from each request that rules compare, with formulas."""
+    from app.engine.facts import describe
+
+    for line in describe():
+        click.echo(line)
 
 
 # The command-line twin of POST /v1/policy/reload. Each worker of a running server

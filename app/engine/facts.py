@@ -5,12 +5,17 @@ value with a constant: durable_rules computes in doubles (0.3 - 0.1 < 0.2) and
 its integer division truncates. One fact describes the request; discounts and
 offers add one fact per line, which carries the request's fields too so that a
 line rule can read `client.segment` beside `line.discount_percent`.
+
+Every fact that is not a request field is declared below with its formula in words;
+rules.yaml's header quotes that list (`dealguard policy facts`), so a policy owner
+reads what the rules compare without reading this code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -24,39 +29,85 @@ HUNDRED = Decimal(100)
 # Derived ratios are rounded here, once, so a boundary (margin exactly 10) compares exactly.
 RATIO_PLACES = Decimal("1e-9")
 
+
+@dataclass(frozen=True)
+class Computed(FieldInfo):
+    """A fact computed from the request: its type, and how it is computed, in words."""
+
+    formula: str = ""
+
+
+def _fact(kind: str, formula: str, choices: tuple[str, ...] | None = None) -> Computed:
+    return Computed(kind, choices, formula)
+
+
+_LINE = "the offer line's"
 # Facts that are not request fields, by action; line facts by the actions that have lines.
-DERIVED_FIELDS: dict[str, dict[str, FieldInfo]] = {
-    "*": {"as_of": FieldInfo("date"), "actor.owns_client": FieldInfo("boolean")},
+# Each formula is what the code below computes, as rules.yaml's header states it
+# (`dealguard policy facts` prints them; a test keeps the header equal to them).
+DERIVED_FIELDS: dict[str, dict[str, Computed]] = {
+    "*": {
+        "as_of": _fact("date", "the request's as_of (a date-time read in DEALGUARD_TIMEZONE), "
+                       "else today there"),
+        "actor.owns_client": _fact("boolean", "actor.id = client.owner_id"),
+    },
     "shipment": {
-        "order.cleared_balance": FieldInfo("number"),
-        "shipment.uncovered_amount": FieldInfo("number"),
-        "shipment.claim_allowed": FieldInfo("boolean"),
-        "shipment.claim_status": FieldInfo("string"),
+        "order.cleared_balance": _fact("number", "order.paid - order.shipped_before"),
+        "shipment.uncovered_amount": _fact("number", "shipment.amount - order.cleared_balance"),
+        "shipment.claim_allowed": _fact("boolean", 'shipment.claim_status is "allowed"'),
+        "shipment.claim_status": _fact(
+            "string", '"not a replacement" unless shipment.kind is claim_replacement; else '
+            'the logged claim shipment.claim_decision_id: "allowed", "not given", "not found '
+            'in the decision log", "a claim of another client" or "not allowed (<its '
+            'outcome>)"'),
     },
-    "claim": {"claim.compensation_percent_of_total": FieldInfo("number")},
+    "claim": {"claim.compensation_percent_of_total": _fact(
+        "number", "claim.compensation × 100 / order.total, to 9 decimals")},
     "offer": {
-        "offer.days_to_promise": FieldInfo("integer"),
-        "offer.process_change_terms": FieldInfo("integer"),
+        "offer.days_to_promise": _fact("integer", "days from as_of to "
+                                       "offer.promised_delivery_date"),
+        "offer.process_change_terms": _fact("integer", "how many offer.custom_terms have "
+                                            "requires_process_change"),
     },
 }
-LINE_FIELDS: dict[str, FieldInfo] = {
-    "line.item": FieldInfo("string"),
-    "line.category": FieldInfo("string", ("standard", "novelty", "promo")),
-    "line.discount_percent": FieldInfo("number"),
-    "line.list_price": FieldInfo("number"),
-    "line.cost_price": FieldInfo("number"),
-    "line.has_cost": FieldInfo("boolean"),
-    "line.net_price": FieldInfo("number"),
-    "line.margin_percent": FieldInfo("number"),
+LINE_FIELDS: dict[str, Computed] = {
+    "line.item": _fact("string", f"{_LINE} sku (none on a discount)"),
+    "line.category": _fact("string", f"deal.category, or {_LINE} category",
+                           ("standard", "novelty", "promo")),
+    "line.discount_percent": _fact("number", f"discount.percent, or {_LINE} discount_percent"),
+    "line.list_price": _fact("number", f"deal.list_amount, or {_LINE} list_price"),
+    "line.cost_price": _fact("number", f"deal.cost_amount, or {_LINE} cost_price (may be "
+                             "unknown)"),
+    "line.has_cost": _fact("boolean", "line.cost_price is known"),
+    "line.net_price": _fact("number", "line.list_price × (100 - line.discount_percent) / 100"),
+    "line.margin_percent": _fact("number", "(line.net_price - line.cost_price) × 100 / "
+                                 "line.net_price, to 9 decimals; unknown without a cost or "
+                                 "when line.net_price ≤ 0"),
 }
-OFFER_LINE_FIELDS: dict[str, FieldInfo] = {
-    "line.quantity": FieldInfo("number"),
-    "line.available_quantity": FieldInfo("number"),
-    "line.lead_time_days": FieldInfo("integer"),
-    "line.need": FieldInfo("string"),
-    "line.need_documented": FieldInfo("boolean"),
+OFFER_LINE_FIELDS: dict[str, Computed] = {
+    "line.quantity": _fact("number", f"{_LINE} quantity"),
+    "line.available_quantity": _fact("number", f"{_LINE} available_quantity"),
+    "line.lead_time_days": _fact("integer", f"{_LINE} lead_time_days"),
+    "line.need": _fact("string", f"{_LINE} need"),
+    "line.need_documented": _fact("boolean", "line.need is one of client.needs"),
 }
 LINE_ACTIONS = ("discount", "offer")
+
+
+def describe(width: int = 86) -> list[str]:
+    """The computed facts and their formulas, by where rules may read them: the list
+    rules.yaml's header quotes (`dealguard policy facts`)."""
+    groups = [("every action", DERIVED_FIELDS["*"]),
+              *((action, DERIVED_FIELDS[action]) for action in ("shipment", "claim", "offer")),
+              ("each line of a discount or an offer (for_each: line)", LINE_FIELDS),
+              ("each line of an offer", OFFER_LINE_FIELDS)]
+    lines = []
+    for title, computed in groups:
+        lines.append(f"{title}:")
+        for name, fact in computed.items():
+            lines.extend(textwrap.wrap(f"{name}: {fact.formula}", width, initial_indent="  ",
+                                       subsequent_indent="      "))
+    return lines
 
 
 @dataclass(frozen=True)

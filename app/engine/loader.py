@@ -401,10 +401,15 @@ class _Checker:
             self.problem(path, f"unknown parameter {name!r}")
             return Operand("param", name)
         value = self.parameters[name]
+        where = f"parameters.{name}"
         if not self.fits(value, info, op):
-            where = f"parameters.{name}"
             self.problem(where, f"parameter {name!r} is {_describe(value)}, but "
                          f"{path.rsplit('.', 1)[0]} compares it as {_expected(info, op)}")
+        elif info is not None and info.choices:
+            # As a literal in a condition is checked: a typo would never match.
+            for item in value if isinstance(value, list) else [value]:
+                if item not in info.choices:
+                    self.problem(where, f"{item!r} is not one of {', '.join(info.choices)}")
         return Operand("param", name)
 
     def table_operand(self, raw: dict, path: str, info: FieldInfo | None, op: str,
