@@ -62,23 +62,28 @@ PARAMETERS = {
         "type": "integer", "minimum": 1, "maximum": 104, "default": 12}},
 }
 
+
+
+def _in_query(name: str, description: str | None = None, **schema: Any) -> dict[str, Any]:
+    """A query parameter of text (an `enum` may narrow it)."""
+    parameter = {"name": name, "in": "query", "schema": {"type": "string", **schema}}
+    if description is not None:
+        parameter["description"] = description
+    return parameter
+
+
 # The log's filters (CONTRACT §5), as query parameters.
 FILTERS = [
-    {"name": "action", "in": "query", "schema": {"type": "string", "enum": list(ACTIONS)}},
-    {"name": "outcome", "in": "query", "schema": {"type": "string", "enum": list(OUTCOMES)}},
-    {"name": "principle", "in": "query", "schema": {"type": "string"},
-     "description": "Decisions with a reason of this principle."},
-    {"name": "rule", "in": "query", "schema": {"type": "string"},
-     "description": "Decisions with a reason of this rule."},
-    {"name": "actor_id", "in": "query", "schema": {"type": "string"},
-     "description": "A manager key always sees only its own actor.id."},
-    {"name": "client_id", "in": "query", "schema": {"type": "string"}},
-    {"name": "subject_id", "in": "query", "schema": {"type": "string"},
-     "description": "A deal, order, offer or claim id (a claim or shipment also by its order)."},
-    {"name": "since", "in": "query", "schema": {"type": "string"},
-     "description": "ISO date (that whole day, service time zone) or date-time; inclusive."},
-    {"name": "until", "in": "query", "schema": {"type": "string"},
-     "description": "ISO date (that whole day included) or date-time (inclusive)."},
+    _in_query("action", enum=list(ACTIONS)),
+    _in_query("outcome", enum=list(OUTCOMES)),
+    _in_query("principle", "Decisions with a reason of this principle."),
+    _in_query("rule", "Decisions with a reason of this rule."),
+    _in_query("actor_id", "A manager key always sees only its own actor.id."),
+    _in_query("client_id"),
+    _in_query("subject_id", "A deal, order, offer or claim id (a claim or shipment also by "
+              "its order)."),
+    _in_query("since", "ISO date (that whole day, service time zone) or date-time; inclusive."),
+    _in_query("until", "ISO date (that whole day included) or date-time (inclusive)."),
 ]
 
 

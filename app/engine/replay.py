@@ -17,7 +17,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from app.engine.facts import ClaimLookup
 from app.engine.policy import Policy
@@ -27,18 +27,6 @@ log = logging.getLogger(__name__)
 
 MAX_SAMPLES = 20
 MAX_ERROR_SAMPLES = 5
-
-
-class Decided(Protocol):
-    """A request as it was decided: what the replay compares the candidate's answer with."""
-
-    seq: int
-    decision_id: str
-    action: str
-    outcome: str
-    as_of: str | None
-    request: dict[str, Any]
-    reasons: list[Any]
 
 
 @dataclass
@@ -64,16 +52,21 @@ class Impact:
         }
 
 
-def replay(candidate: Policy, decided: Iterable[Decided], claims: ClaimLookup | None,
+def replay(candidate: Policy, decided: Iterable[Any], claims: ClaimLookup | None,
            timezone: str) -> Impact:
-    """Decide every request of `decided` again under `candidate`; what changed."""
+    """Decide every request of `decided` again under `candidate`; what changed.
+
+    Each item is a request as it was decided, with `seq`, `decision_id`, `action`,
+    `outcome` (the one first given), `as_of`, `request` and `reasons` (the first
+    decision's): app.log.read.requests.LoggedRequest is one.
+    """
     impact = Impact()
     for before in decided:
         _replay_one(impact, candidate, before, claims, timezone)
     return impact
 
 
-def _replay_one(impact: Impact, candidate: Policy, before: Decided,
+def _replay_one(impact: Impact, candidate: Policy, before: Any,
                 claims: ClaimLookup | None, timezone: str) -> None:
     impact.replayed += 1
     request = {**before.request, "as_of": before.as_of}
@@ -106,7 +99,7 @@ def _replay_one(impact: Impact, candidate: Policy, before: Decided,
         })
 
 
-def _error(impact: Impact, before: Decided, errors: dict[str, Any]) -> None:
+def _error(impact: Impact, before: Any, errors: dict[str, Any]) -> None:
     impact.errors += 1
     if len(impact.error_samples) < MAX_ERROR_SAMPLES:
         impact.error_samples.append({"decision_id": before.decision_id, "seq": before.seq,

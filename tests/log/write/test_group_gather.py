@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
 
@@ -18,17 +17,9 @@ from app.log.write.group_commit import GroupCommitter
 from app.log.write.writer import Entry
 from tests.bodies import make_body
 from tests.conftest import wait_until
+from tests.log.write.helpers import entry
 
 MINUTE = 60.0
-
-
-def entry(name: str) -> Entry:
-    now = datetime.now(UTC)
-    return Entry(decision_id=name, request_id=name, request_fingerprint="f" * 64,
-                 action="offer", outcome="allow", actor_id="m-1", actor_role="manager",
-                 client_id="c-1", subject_id=None, order_id=None, key_name="k",
-                 policy_name="p", policy_version="1", policy_sha256="s" * 64,
-                 as_of=now.date(), decided_at=now, duration_ms=0.1, body={})
 
 
 class Recorder:

@@ -9,27 +9,18 @@ import logging
 import threading
 from decimal import Decimal
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select, text
 
 from app.jsontext import dumps, loads
 from app.log.models import Decision
 from app.log.write.chain import link
 from app.log.write.masking import mask_request, scrub, token
 from tests.chain import assert_one_chain, decide_from_processes
+from tests.log.write.helpers import every_stored_text
 
 SECRET = "test-secret-for-hmac"  # tests/conftest.py TEST_SECRET
 CLEAR = ("Ivan Petrov", "ivan.petrov@example.com", "+7 900 123-45-67", "7701234567",
          "Quarterly review")
-
-
-def every_stored_text(engine) -> str:
-    """All text of all rows of all tables, to search for clear values."""
-    parts = []
-    with engine.connect() as connection:
-        for table in inspect(connection).get_table_names():
-            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
-                parts.append(" ".join(str(value) for value in row))
-    return "\n".join(parts)
 
 
 def test_clear_values_never_reach_the_database(post, body, db_engine, caplog):

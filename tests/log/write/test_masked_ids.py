@@ -9,25 +9,17 @@ by that token (what compliance sees in every other record of that client).
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import select
 
 from app.log.models import Decision
 from app.log.write.masking import token
 from tests.conftest import TEST_SECRET
+from tests.log.write.helpers import every_stored_text
 
 pytestmark = pytest.mark.usefixtures("backend")
 
 EMAIL = "ivan.petrov@example.com"
 TAX_ID = "7701234567"
-
-
-def _every_stored_text(engine) -> str:
-    parts = []
-    with engine.connect() as connection:
-        for table in inspect(connection).get_table_names():
-            for row in connection.execute(text(f'SELECT * FROM "{table}"')):
-                parts.append(" ".join(str(value) for value in row))
-    return "\n".join(parts)
 
 
 @pytest.fixture
@@ -50,7 +42,7 @@ def logged(client, crm, body):
 
 
 def test_the_database_never_holds_the_clear_value(logged, db_engine):
-    stored = _every_stored_text(db_engine)
+    stored = every_stored_text(db_engine)
     assert EMAIL not in stored and TAX_ID not in stored
     with db_engine.connect() as connection:
         rows = connection.execute(select(Decision.actor_id, Decision.client_id,
