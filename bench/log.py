@@ -181,10 +181,11 @@ def _flush(engine: Any, rows: list, reasons: list, analyze: bool = False) -> Non
     """One batch in one transaction."""
     from sqlalchemy import insert, text
 
+    from app.db import is_postgresql
     from app.log.models import Decision, DecisionReason
 
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
+        if is_postgresql(connection):
             # COPY: an INSERT per batch fills a million rows at a few thousand rows/s.
             _copy(connection, "decisions", rows)
             _copy(connection, "decision_reasons", reasons)
@@ -193,7 +194,7 @@ def _flush(engine: Any, rows: list, reasons: list, analyze: bool = False) -> Non
                 connection.execute(insert(Decision.__table__), rows)
             if reasons:
                 connection.execute(insert(DecisionReason.__table__), reasons)
-    if analyze and engine.dialect.name == "postgresql":
+    if analyze and is_postgresql(engine):
         # Planned on an empty table, each foreign-key check of a reason scans the
         # whole decisions table: the load slows down quadratically. Statistics
         # after the first batch make it an index probe, as on a live log.

@@ -47,6 +47,7 @@ from collections.abc import Iterator
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from app.db import is_sqlite
 from bench.timing import percentile
 
 END = dt.date(2026, 11, 29)  # a Sunday: the data ends with a whole ISO week
@@ -226,7 +227,7 @@ def fill(engine, table: str, columns: tuple[str, ...], rows: Iterator[tuple]) ->
     started = time.perf_counter()
     raw = engine.raw_connection()
     try:
-        if engine.dialect.name == "sqlite":
+        if is_sqlite(engine):
             _fill_sqlite(raw, table, columns, rows)
         else:
             _fill_postgres(raw, table, columns, rows)

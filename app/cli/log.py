@@ -82,9 +82,9 @@ def digest_command(every: float | None) -> None:
         key = digest.load_private_key(current.digest_key)
     except digest.DigestError as error:
         raise click.ClickException(str(error)) from None
-    engine = open_database(current)
+    database = open_database(current)
     if every is None:
-        if not _make_digest(engine, current.digest_dir, key):
+        if not _make_digest(database, current.digest_dir, key):
             sys.exit(1)
         return
     stop = threading.Event()
@@ -93,19 +93,19 @@ def digest_command(every: float | None) -> None:
         while not stop.is_set():
             # A failed digest (the database away, a log that no longer agrees with the
             # last digest) is said and tried again at the next interval.
-            _make_digest(engine, current.digest_dir, key)
+            _make_digest(database, current.digest_dir, key)
             stop.wait(every)
     except KeyboardInterrupt:
         pass
 
 
-def _make_digest(engine, directory: str, key) -> bool:
+def _make_digest(database, directory: str, key) -> bool:
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.log.write import digest
 
     try:
-        made = digest.write(engine, directory, key)
+        made = digest.write(database, directory, key)
     except (digest.DigestError, SQLAlchemyError, OSError) as error:
         message = str(error) if isinstance(error, digest.DigestError) else type(error).__name__
         click.echo(f"no digest made: {message}", err=True)

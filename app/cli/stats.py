@@ -34,9 +34,9 @@ def stats(manager_id: str | None, period: str, at: dt.datetime | None, as_json: 
     day = at.date() if at else today(zone)
     if not MIN_DATE <= day <= MAX_DATE:
         raise click.BadParameter(f"between {MIN_DATE} and {MAX_DATE}", param_hint="--at")
-    engine = open_database(settings)
+    database = open_database(settings)
     try:
-        with Session(engine) as session:
+        with Session(database) as session:
             answer = comparison(session, period, day, zone, manager_id)
     except SQLAlchemyError as error:
         # The type only: the message may quote the URL, and `db upgrade` is the usual fix.
@@ -45,7 +45,7 @@ def stats(manager_id: str | None, period: str, at: dt.datetime | None, as_json: 
             "is the schema there (dealguard db upgrade)?"
         ) from None
     finally:
-        engine.dispose()
+        database.dispose()
     if as_json:
         click.echo(dumps(answer, sort_keys=False))
     else:

@@ -2,7 +2,7 @@
 
 The hash covers the document only; the columns are copies of its fields, kept so
 the log can be filtered with indexes. `of(document)` is the one definition of what
-each column must hold: the service builds a record's columns with it (so the
+each column must hold: record.py builds a record's columns with it (so the
 columns are made from the masked document, never from the raw request), and verify
 checks every record's columns against it (a column changed in SQL would move a
 decision between filters, or between managers' views, while the hash still held).
