@@ -6,7 +6,7 @@ the repository) and a directory holding the discount policy written for Cerbos.
 
     npm install --prefix /tmp/cerbos @cerbos/cerbos-linux-x64
     .venv/bin/python -m bench.http --only dealguard-discount,cerbos [--cerbos /tmp/cerbos]
-                                   [--cerbos-policies ../shared/peers/cerbos/policies]
+                                   [--cerbos-policies DIR]
 
 How a dealguard discount request is asked of Cerbos (`POST /api/check/resources`): the
 principal is the actor, its roles the actor's role plus the roles of the approvals already
