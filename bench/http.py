@@ -2,7 +2,9 @@
 
     python -m bench.http [--seconds 20] [--warmup 3] [--connections 16] [--workers 2] [--threads N]
                          [--sqlite-synchronous FULL|NORMAL]
-                         [--only trivial,ceiling,sqlite,postgres]
+                         [--only trivial,ceiling,sqlite,postgres,
+                                 dealguard-discount,cerbos,cerbos-local]
+                         [--cerbos PATH] [--cerbos-policies DIR]
     python -m bench.http --rss 200000 [--db sqlite|postgres]   # worker RSS over a long run
 
 Every server runs `gunicorn -c gunicorn.conf.py -w 2` (the worker class and threads of
@@ -16,6 +18,14 @@ socket errors, the ratio to the trivial endpoint, and the CPU time per request o
 gunicorn workers and of their log writer processes during the measured run. PostgreSQL:
 DEALGUARD_BENCH_POSTGRES_URL (default the local test server), in a fresh schema that is
 dropped afterwards.
+
+Beside Cerbos (bench/cerbos.py: the binary of the npm package `@cerbos/cerbos-linux-x64`,
+installed outside the repository, and a directory holding the discount policy written for
+Cerbos): `dealguard-discount` is POST /v1/decisions with the SQLite log on a stream of
+2,000 discount requests only, `cerbos` the same questions asked of Cerbos's
+`POST /api/check/resources` with its audit log `file` (`cerbos-local`: audit log
+`local`). Before anything is timed, every request of that stream is sent to both, and the
+Cerbos rows are not measured (exit status 1) if the two differ on allow / not allow for any.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import cerbos
 from bench.requests import generate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,10 +89,12 @@ class Result:
     writer_cpu_ms: float = 0.0
 
 
-def write_lua(path: Path) -> None:
-    """The request stream as a wrk script; each body lacks its request_id (added per call)."""
+def write_lua(path: Path, requests: list[dict] | None = None) -> None:
+    """The request stream (by default the mixed one) as a wrk script; each body lacks its
+    request_id (added per call)."""
     lines = []
-    for request in generate(STREAM, seed=20261127):
+    for request in requests if requests is not None else generate(STREAM, seed=20261127):
+        request = dict(request)
         request.pop("request_id", None)
         text = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
         lines.append("[===[" + text[1:] + "]===],")  # without "{": the lua adds it
@@ -217,7 +230,7 @@ class Postgres:
 
 
 def measure(label: str, script: Path, args: argparse.Namespace, env: dict[str, str],
-            server: Server) -> Result:
+            server: Server | cerbos.CerbosServer) -> Result:
     """wrk for --warmup seconds (not counted: first connections, imports, caches), then
     for --seconds, the run that is reported, with the server's CPU time during it."""
     if args.warmup:
@@ -245,10 +258,54 @@ def run_dealguard(label: str, url: str, script: Path, args: argparse.Namespace,
         server.stop()
 
 
+CERBOS_ROWS = {"cerbos": "file", "cerbos-local": "local"}  # row: Cerbos's audit backend
+
+
+def check_agreement(args: argparse.Namespace, work: Path, requests: list[dict],
+                    binary: Path) -> list[str]:
+    """Send every request to dealguard (SQLite log, a database of its own) and to Cerbos
+    (audit `file`), both up at once; the requests on which they differ."""
+    env = dealguard_env(f"sqlite:///{work / 'agreement.db'}", args)
+    server = Server("wsgi:app", env, args)
+    try:
+        peer = cerbos.CerbosServer(binary, args.cerbos_policies, "file", cerbos.free_port(),
+                                   work)
+        try:
+            return cerbos.disagreements(requests, f"http://127.0.0.1:{server.port}",
+                                        env["DEALGUARD_KEY"], f"http://127.0.0.1:{peer.port}")
+        finally:
+            peer.stop()
+    finally:
+        server.stop()
+
+
 def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
     only = set(args.only.split(","))
     load_before = os.getloadavg()[0]
     results: list[Result] = []
+    refused = 0
+    cerbos_rows = [row for row in CERBOS_ROWS if row in only]
+    if cerbos_rows or "dealguard-discount" in only:
+        discounts = cerbos.discount_stream(STREAM)
+        discount_script = work / "discount.lua"
+        write_lua(discount_script, discounts)
+    if cerbos_rows:
+        binary = cerbos.find_binary(args.cerbos)
+        cerbos_script = work / "cerbos.lua"
+        cerbos.write_lua(cerbos_script, discounts)
+        # Before anything is timed: a peer that answers other questions is no peer.
+        wrong = check_agreement(args, work, discounts, binary)
+        if wrong:
+            refused = len(wrong)
+            print(f"Cerbos rows not measured: dealguard and Cerbos differ on allow / not "
+                  f"allow for {len(wrong)} of {len(discounts)} discount requests; the first "
+                  f"{min(5, len(wrong))}:", file=sys.stderr)
+            for line in wrong[:5]:
+                print(line, file=sys.stderr)
+            cerbos_rows = []
+        else:
+            print(f"dealguard and Cerbos agree on allow / not allow for all {len(discounts)} "
+                  "discount requests", flush=True)
     if "trivial" in only:
         env = dict(os.environ, GUNICORN_ACCESSLOG="/dev/null")
         server = Server("bench.http_trivial:app", env, args)
@@ -268,6 +325,21 @@ def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
     if "postgres" in only:
         with Postgres() as url:
             results.append(run_dealguard("POST /v1/decisions, PostgreSQL", url, script, args))
+    if "dealguard-discount" in only:
+        results.append(run_dealguard(
+            f"discounts: /v1/decisions, SQLite ({args.sqlite_synchronous})",
+            f"sqlite:///{work / 'discount.db'}", discount_script, args))
+    peers: list[Result] = []
+    for row in cerbos_rows:
+        env = dict(os.environ, BENCH_TAG=uuid.uuid4().hex[:8])
+        peer = cerbos.CerbosServer(binary, args.cerbos_policies, CERBOS_ROWS[row], args.port,
+                                   work)
+        try:
+            peers.append(measure(f"discounts: Cerbos, audit log {CERBOS_ROWS[row]}",
+                                 cerbos_script, args, env, peer))
+        finally:
+            peer.stop()
+    results += peers
     base = results[0].rps if results and results[0].label.startswith("trivial") else None
     print(f"wrk -t 2 -c {args.connections} -d {args.seconds}s, gunicorn -c gunicorn.conf.py "
           f"-w {args.workers}{f' --threads {args.threads}' if args.threads else ''}, "
@@ -281,6 +353,17 @@ def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
     for r in results:
         print(f"{r.label:42} workers {r.worker_cpu_ms:6.3f}  log writer processes "
               f"{r.writer_cpu_ms:6.3f}  together {r.worker_cpu_ms + r.writer_cpu_ms:6.3f}")
+    if peers:
+        print("(Cerbos: its one process, audit log included; the discount rows send only "
+              "discount requests, the others the mixed stream)")
+        ours = next((r for r in results if r.label.startswith("discounts: /v1")), None)
+        for peer in peers if ours else []:
+            print(f"dealguard's durable discounts / {peer.label.removeprefix('discounts: ')}: "
+                  f"{100 * ours.rps / peer.rps:5.1f} % of its req/s" if peer.rps else
+                  f"{peer.label}: no request answered")
+    if refused:
+        raise SystemExit(f"Cerbos rows not measured: {refused} discount requests answered "
+                         "differently (listed above)")
 
 
 def rss_run(args: argparse.Namespace, script: Path, work: Path) -> None:
@@ -339,7 +422,14 @@ def main() -> None:
                         help="gunicorn --threads (default: gunicorn.conf.py's)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8765")))
     parser.add_argument("--sqlite-synchronous", default="FULL", choices=("FULL", "NORMAL"))
-    parser.add_argument("--only", default="trivial,ceiling,sqlite,postgres")
+    parser.add_argument("--only", default="trivial,ceiling,sqlite,postgres",
+                        help="rows, comma-separated: trivial, ceiling, sqlite, postgres, "
+                             "dealguard-discount, cerbos, cerbos-local")
+    parser.add_argument("--cerbos", type=Path, default=None,
+                        help="the cerbos binary, or the npm prefix it was installed under "
+                             f"(default: {cerbos.DEFAULT_PREFIX}, else `cerbos` on PATH)")
+    parser.add_argument("--cerbos-policies", type=Path, default=cerbos.DEFAULT_POLICIES,
+                        help="the directory of the discount policy written for Cerbos")
     parser.add_argument("--rss", type=int, default=0, help="decisions of a long RSS run")
     parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgres"))
     args = parser.parse_args()
