@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import telemetry
+from app.approvals import inbox, references
 from app.engine import Evaluation, InvalidRequest, Policy
 from app.jsontext import dumps
 from app.log.read import lookup
@@ -195,7 +196,8 @@ def _decide(ctx: Context, body: Any) -> tuple[Policy, Evaluation]:
         raise unavailable("No policy is loaded; no decision can be made.") from None
     try:
         claims = _masked_claims(lookup.claim_lookup(ctx.database), body, ctx.secret)
-        evaluation = policy.evaluate(body, claims=claims, timezone=ctx.timezone)
+        evaluation = policy.evaluate(body, claims=claims, timezone=ctx.timezone,
+                                     approvals=references.lookup(ctx.database, ctx.secret))
     except NotAnObject:
         raise Problem(400, "The request must be a JSON object.") from None
     except InvalidRequest as error:
@@ -225,10 +227,18 @@ def _masked_claims(claims: Any, body: dict, secret: str) -> Any:
 
 def _record(ctx: Context, policy: Policy, body: dict, caller: Caller, response: dict,
             evaluation: Evaluation, fingerprint: str) -> Entry:
-    """The decision's log record (app.log.write.record); 503 if it cannot be made."""
+    """The decision's log record (app.log.write.record); 503 if it cannot be made.
+
+    A require_approval decision's record keeps what an approval of it will be given on
+    (the proposal's HMAC) and the inboxes that show it.
+    """
+    proposal, audiences = None, ()
+    if evaluation.outcome == "require_approval":
+        proposal = references.digest(ctx.secret, evaluation.proposal)
+        audiences = inbox.audiences(evaluation.required_approvals)
     try:
         return record.entry(response, body, evaluation.facts, caller.key_name, fingerprint,
-                            policy.confidential_fields, ctx.secret)
+                            policy.confidential_fields, ctx.secret, proposal, audiences)
     except (MaskingError, TypeError, ValueError, KeyError):
         _log_failure("masking")
         raise unavailable("The decision could not be prepared for the log; "

@@ -28,6 +28,11 @@ PRINCIPLES = (
 ACTOR_ROLES = ("manager", "head_of_sales", "commercial_director", "cfo", "compliance_officer")
 APPROVERS = ("head_of_sales", "commercial_director", "cfo", "compliance_officer")
 
+# An approver's verdict on a require_approval decision, and why a referenced approval
+# does not count (CONTRACT §10).
+VERDICTS = ("approve", "decline")
+APPROVAL_PROBLEMS = ("declined", "expired", "other_proposal")
+
 # The sales chain, lowest first: a requirement of one of these roles is met by that
 # role or any above it. Roles off the ladder (cfo, compliance_officer) meet only
 # their own requirements.

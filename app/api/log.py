@@ -3,19 +3,20 @@
 A person's key (manager, approver) sees only decisions whose actor.id is its own
 person: the filter is forced on every read, so another person's decision answers 404
 by id, exactly like a decision that does not exist (a 403 would confirm that it does).
+An approver may also read, by id, a decision its job role was asked to approve.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api import database, paging
 from app.api.respond import json_response
 from app.auth import current_key, requires
-from app.log.models import Decision
-from app.log.read import export, query, records, verify, verify_digests
+from app.log.models import ApprovalRequest, Decision
+from app.log.read import approvals, export, query, records, verify, verify_digests
 from app.problems import Problem, unavailable
 
 blueprint = Blueprint("log", __name__)
@@ -91,12 +92,18 @@ def show_decision(decision_id: str) -> Response:
     statement = select(*records.COLUMNS).where(Decision.decision_id == decision_id)
     key = current_key()
     if key.is_person:
-        statement = statement.where(Decision.actor_id == (key.person_id or ""))
+        mine = Decision.actor_id == (key.person_id or "")
+        if key.role == "approver":
+            mine = or_(mine, exists().where(ApprovalRequest.decision_seq == Decision.seq,
+                                            ApprovalRequest.audience == key.job_role))
+        statement = statement.where(mine)
     with database.db_engine().connect() as connection:
         row = connection.execute(statement).first()
-    if row is None:
-        raise not_found
-    return json_response(records.full(row))
+        if row is None:
+            raise not_found
+        record = records.full(row)
+        record["approvals"] = approvals.of_decision(connection, decision_id)
+    return json_response(record)
 
 
 @blueprint.errorhandler(SQLAlchemyError)

@@ -14,6 +14,7 @@ from typing import Any
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields, validate
 
+from app.schemas.common import ApprovalItem
 from app.schemas.currency import is_currency
 from app.schemas.strict import (
     MAX_DATE_TIME_LENGTH,
@@ -94,8 +95,15 @@ def teach(plugin: MarshmallowPlugin, currency: str | None) -> None:
             return {}
         return {"pattern": VISIBLE_PATTERN}
 
+    def approval_item(self: Any, field: fields.Field, **_: Any) -> dict[str, Any]:
+        if not isinstance(field, ApprovalItem):
+            return {}
+        return {"oneOf": [self.resolve_nested_schema(variant) for variant in field.VARIANTS],
+                "description": "An approval given in dealguard, by its id; or, from a crm "
+                               "or admin key only, one the CRM's workflow gave."}
+
     for rule in (exclusive_bounds, magnitude, policy_currency, date_or_date_time, stored_years,
-                 ecma_pattern, visible):
+                 ecma_pattern, visible, approval_item):
         converter.add_attribute_function(rule)
 
 

@@ -16,8 +16,9 @@ from app import impact_service
 from app.api import paging
 from app.api.openapi_responses import ref
 from app.api.policy import MAX_IMPACT
+from app.approvals import inbox
 from app.log.read import export
-from app.vocabulary import ACTIONS, OUTCOMES
+from app.vocabulary import ACTIONS, OUTCOMES, VERDICTS
 
 TITLES = {
     "discount": "DiscountRequest",
@@ -89,7 +90,8 @@ FILTERS = [
 
 def add_all(spec: APISpec) -> None:
     """Every area's operations."""
-    for area in (add_decisions, add_policy, add_service, add_activities, add_stats, add_log):
+    for area in (add_decisions, add_policy, add_service, add_activities, add_stats, add_log,
+                 add_approvals):
         area(spec)
 
 
@@ -318,6 +320,61 @@ def add_log(spec: APISpec) -> None:
                                   "(what was checked against the signed digests) when "
                                   "DEALGUARD_DIGEST_DIR is set",
                                   _json(ref("Verification")), 401, 403, 422, 503)}})
+
+
+def add_approvals(spec: APISpec) -> None:
+    problem = {"application/problem+json": {"schema": ref("Problem")}}
+    answers = {400: "The body is not a JSON object.",
+               403: "Not an approver key; or its job role does not meet any of the "
+                    "decision's required_approvals; or the approver is the decision's actor "
+                    "(four eyes).",
+               404: "No decision with this id.",
+               409: "The decision's outcome is not require_approval (checked first), or "
+                    "this job role has given its verdict on it already.",
+               413: "The body is over the limit.", 415: "The body is not JSON.",
+               422: "verdict is not approve or decline, the comment is over 1000 "
+                    "characters, or a decline has no comment."}
+    spec.path("/v1/decisions/{decision_id}/approvals", operations={"post": {
+        "summary": "An approver's verdict on a require_approval decision; the approval "
+                   "record, in the log's hash chain.",
+        "description": _text("""
+            `role` and `by` are the key's job role and person. The approval expires
+            `approval_valid_hours` (a parameter of the policy) after it is given. A later
+            request references it as `"approvals": [{"approval_id": "..."}]`; it counts
+            only on the same proposal."""),
+        "security": SECURED,
+        "parameters": [{"name": "decision_id", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "requestBody": {"required": True, "content": _json({
+            "type": "object", "additionalProperties": False, "required": ["verdict"],
+            "properties": {
+                "verdict": {"type": "string", "enum": list(VERDICTS)},
+                "comment": {"type": "string", "maxLength": 1000, "nullable": True,
+                            "description": "Why; required to decline."}}})},
+        "responses": {"201": {"description": "The approval record",
+                              "content": _json(ref("Approval"))},
+                      **{str(status): {"description": text, "content": problem}
+                         for status, text in answers.items()}},
+    }})
+    spec.path("/v1/approvals", operations={"get": {
+        "summary": "The approvals inbox (pending) and the approved and declined records, "
+                   "newest first.",
+        "description": _text("""
+            `pending`: the require_approval decisions of the last `approval_valid_hours`
+            that still have a requirement the caller's job role meets and no verdict from
+            that role (a commercial director also sees head-of-sales requirements); a
+            manager sees its own decisions; crm, compliance and admin every queue.
+            `approved` and `declined`: the approval records the caller may read."""),
+        "security": SECURED,
+        "parameters": [
+            _in_query("status", None, enum=list(inbox.STATUSES), default="pending"),
+            {"name": "limit", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": paging.MAX_LIMIT,
+                        "default": paging.DEFAULT_LIMIT}},
+            {"name": "cursor", "in": "query", "schema": {"type": "string"},
+             "description": "next_cursor of the previous page, unchanged."}],
+        "responses": _log_answers("{items, next_cursor}", _json(ref("ApprovalPage")),
+                                  401, 403, 422, 503)}})
 
 
 def _log_answers(ok: str, content: dict, *statuses: int) -> dict[str, Any]:

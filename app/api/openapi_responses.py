@@ -13,7 +13,15 @@ from typing import Any
 
 from app.log.read.lookup import RESPONSE_FIELDS
 from app.stats.periods import PERIODS
-from app.vocabulary import ACTIONS, ACTOR_ROLES, APPROVERS, OUTCOMES, PRINCIPLES
+from app.vocabulary import (
+    ACTIONS,
+    ACTOR_ROLES,
+    APPROVAL_PROBLEMS,
+    APPROVERS,
+    OUTCOMES,
+    PRINCIPLES,
+    VERDICTS,
+)
 
 Schema = dict[str, Any]
 
@@ -42,8 +50,9 @@ DATE = {"type": "string", "format": "date"}
 DATE_TIME = {"type": "string", "format": "date-time"}
 
 
-def _array(items: Schema) -> Schema:
-    return {"type": "array", "items": items}
+def _array(items: Schema, description: str | None = None) -> Schema:
+    schema = {"type": "array", "items": items}
+    return {**schema, "description": description} if description else schema
 
 
 PROBLEM = {
@@ -84,6 +93,8 @@ REASON = closed({
     "outcome": ref("Outcome"),
     "approver": {"type": "string", "enum": list(APPROVERS), "nullable": True},
     "satisfied_by": {"type": "string", "enum": list(ACTOR_ROLES), "nullable": True},
+    "approval_id": {**NULLABLE_STRING, "description": "The approval given in dealguard that "
+                    "satisfied this requirement, when one did."},
     "item": {**NULLABLE_STRING, "description": "The offer line (its sku) a line rule judged."},
     "message": STRING,
 })
@@ -98,6 +109,10 @@ DECISION_PROPERTIES: dict[str, Schema] = {
     "required_approvals": _array({"type": "string", "enum": list(APPROVERS)}),
     "reasons": _array(ref("Reason")),
     "obligations": _array(ref("Obligation")),
+    "approval_problems": _array(closed({
+        "approval_id": STRING,
+        "problem": {"type": "string", "enum": list(APPROVAL_PROBLEMS)},
+    }), "Referenced approvals that did not count, and why."),
     "policy": closed({"name": STRING, "version": STRING, "sha256": STRING}),
     "as_of": DATE,
     "decided_at": DATE_TIME,
@@ -122,11 +137,15 @@ RECORD = closed({
     "key_name": NULLABLE_STRING,
     "request_fingerprint": {"type": "string", "description": "HMAC of the request as sent: "
                             "tells a retry of the same body from another body."},
-    "approvals_presented": _array(closed({
-        "role": {"type": "string", "enum": list(ACTOR_ROLES)},
-        "by": STRING,
-        "source": {"type": "string", "description": "Who vouches for it: crm (asserted)."},
-    })),
+    "approvals_presented": _array({"oneOf": [
+        closed({"role": {"type": "string", "enum": list(ACTOR_ROLES)}, "by": STRING,
+                "source": {"type": "string", "enum": ["crm"]}}),
+        closed({"approval_id": STRING, "source": {"type": "string", "enum": ["dealguard"]}}),
+    ]}, "The approvals the request presented, and who vouches for each: crm (asserted by "
+        "the CRM) or dealguard (an approval given here, referenced by its id)."),
+    "proposal": {**NULLABLE_STRING, "description": "A require_approval decision: the HMAC "
+                 "of the proposal its approvals are given on."},
+    "approvals": _array(ref("Approval"), "The approvals given on this decision, oldest first."),
     "seq": INTEGER,
     "hash": STRING,
     "prev_hash": STRING,
@@ -158,6 +177,32 @@ METRIC = closed({
 
 PERIOD = closed({"start": DATE, "end": DATE})
 
+APPROVAL = closed({
+    "approval_id": {"type": "string", "format": "uuid"},
+    "decision_id": {"type": "string", "format": "uuid"},
+    "verdict": {"type": "string", "enum": list(VERDICTS)},
+    "role": {"type": "string", "enum": list(APPROVERS)},
+    "by": STRING,
+    "comment": NULLABLE_STRING,
+    "at": DATE_TIME,
+    "expires_at": DATE_TIME,
+})
+
+PENDING = closed({
+    "decision_id": {"type": "string", "format": "uuid"},
+    "action": {"type": "string", "enum": list(ACTIONS)},
+    "actor": closed({"id": NULLABLE_STRING, "role": NULLABLE_STRING}),
+    "client": closed({"id": NULLABLE_STRING}),
+    "subject_id": {**NULLABLE_STRING, "description": "The deal, order, offer or claim id."},
+    "order_id": NULLABLE_STRING,
+    "outcome": ref("Outcome"),
+    "required_approvals": _array({"type": "string", "enum": list(APPROVERS)}),
+    "open": _array({"type": "string", "enum": list(APPROVERS)},
+                   "The requirements no approval has met yet."),
+    "reasons": _array(ref("Reason")),
+    "decided_at": DATE_TIME,
+})
+
 # Every component, by name.
 COMPONENTS: dict[str, Schema] = {
     "Outcome": {"type": "string", "enum": list(OUTCOMES)},
@@ -176,6 +221,14 @@ COMPONENTS: dict[str, Schema] = {
         "next_cursor": {**NULLABLE_STRING, "description": "null on the last page."},
     }),
     "DecisionRecord": RECORD,
+    "Approval": APPROVAL,
+    "ApprovalPage": closed({
+        "items": _array({"oneOf": [ref("PendingApproval"), ref("Approval")],
+                         "description": "status=pending: decisions still asking; approved "
+                                        "and declined: approval records."}),
+        "next_cursor": {**NULLABLE_STRING, "description": "null on the last page."},
+    }),
+    "PendingApproval": PENDING,
     "Verification": open_({
         "ok": {"type": "boolean"},
         "checked": INTEGER,

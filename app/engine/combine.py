@@ -1,16 +1,17 @@
 """Matched rules -> the decision of CONTRACT §2.
 
 Deny overrides require_approval, which overrides allow; no matching rule is allow.
-A requirement is met by the actor's own role or by an approval already given: on
-the sales ladder (app.vocabulary.SALES_LADDER) by that role or a higher one, for
-cfo and compliance_officer only by themselves. What stays open is answered with
-the smallest set of roles that covers it.
+A requirement is met by the actor's own role or by an approval already given
+(app.engine.approvals): on the sales ladder (app.vocabulary.SALES_LADDER) by that
+role or a higher one, for cfo and compliance_officer only by themselves. What stays
+open is answered with the smallest set of roles that covers it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.engine.approvals import Given
 from app.engine.compiler import resolve
 from app.engine.messages import render
 from app.engine.model import Case, PolicyModel, Rule
@@ -20,15 +21,21 @@ from app.vocabulary import SALES_LADDER
 RANK = {role: rank for rank, role in enumerate(SALES_LADDER)}
 
 
+def meets(required: str, role: str) -> bool:
+    """Whether `role` meets a requirement of `required` (and so may approve it)."""
+    if required in RANK:
+        return RANK.get(role, -1) >= RANK[required]
+    return role == required
+
+
 def satisfier(required: str, given_roles: list[str]) -> str | None:
     """The first of `given_roles` (actor first, then approvals) that meets `required`."""
-    for role in given_roles:
-        if required in RANK:
-            if RANK.get(role, -1) >= RANK[required]:
-                return role
-        elif role == required:
-            return role
-    return None
+    return next((role for role in given_roles if meets(required, role)), None)
+
+
+def covered_by(role: str, required: list[str]) -> list[str]:
+    """The requirements of `required` that `role` meets."""
+    return [each for each in required if meets(each, role)]
 
 
 def minimal_cover(open_roles: set[str]) -> list[str]:
@@ -41,7 +48,7 @@ def minimal_cover(open_roles: set[str]) -> list[str]:
 def combine(
     model: PolicyModel,
     matched: list[tuple[int, Rule, Case, dict[str, Any]]],
-    given_roles: list[str],
+    given: list[Given],
 ) -> dict[str, Any]:
     """Build outcome, required_approvals, reasons and obligations.
 
@@ -52,10 +59,10 @@ def combine(
     open_roles: set[str] = set()
     denied = False
     for _index, rule, case, fact in matched:
-        satisfied_by = None
+        proof = None
         if case.outcome == "require_approval":
-            satisfied_by = satisfier(case.approver, given_roles)
-            if satisfied_by is None:
+            proof = next((g for g in given if meets(case.approver, g.role)), None)
+            if proof is None:
                 open_roles.add(case.approver)
         denied = denied or case.outcome == "deny"
         reasons.append({
@@ -63,7 +70,8 @@ def combine(
             "principle": rule.principle,
             "outcome": case.outcome,
             "approver": case.approver,
-            "satisfied_by": satisfied_by,
+            "satisfied_by": proof.role if proof else None,
+            "approval_id": proof.approval_id if proof else None,
             "item": fact.get("line.item") if rule.per_line else None,
             "message": render(case.message, fact, model),
         })

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from app.engine.approvals import ApprovalLookup, Given, Proposal, gather
 from app.engine.combine import combine
 from app.engine.compiler import SCOPE_FIELD, compile_action
 from app.engine.evaluator import CompiledRuleset
@@ -30,6 +31,9 @@ class Evaluation:
     required_approvals: list[str]
     reasons: list[dict[str, Any]]
     obligations: list[dict[str, Any]]
+    # The referenced approvals that did not count: [{approval_id, problem}].
+    approval_problems: list[dict[str, str]]
+    proposal: Proposal  # what an approval of this decision would be given on
     duration_ms: float = 0.0
 
     @property
@@ -43,6 +47,7 @@ class Evaluation:
             "required_approvals": self.required_approvals,
             "reasons": self.reasons,
             "obligations": self.obligations,
+            "approval_problems": self.approval_problems,
         }
 
 
@@ -103,12 +108,19 @@ class Policy:
 
     # -- deciding
     def decide(self, request: dict[str, Any], claims: ClaimLookup | None = None,
-               timezone: str = "Europe/Moscow") -> dict[str, Any]:
-        """Validate and decide one request; raise InvalidRequest with field errors."""
-        return self.evaluate(request, claims=claims, timezone=timezone).as_dict()
+               timezone: str = "Europe/Moscow",
+               approvals: ApprovalLookup | None = None) -> dict[str, Any]:
+        """Validate and decide one request; raise InvalidRequest with field errors.
+
+        `approvals` looks up an approval referenced by id (app.engine.approvals);
+        without it every reference is unknown.
+        """
+        return self.evaluate(request, claims=claims, timezone=timezone,
+                             approvals=approvals).as_dict()
 
     def evaluate(self, request: dict[str, Any], claims: ClaimLookup | None = None,
-                 timezone: str = "Europe/Moscow") -> Evaluation:
+                 timezone: str = "Europe/Moscow",
+                 approvals: ApprovalLookup | None = None) -> Evaluation:
         started = time.perf_counter()
         valid = validate_request(request, currency=self.model.currency)
         if self.model.refuses_asserted_approvals and valid["approvals"]:
@@ -116,17 +128,21 @@ class Policy:
         action = valid["action"]
         as_of = business_date(valid.get("as_of"), timezone)
         facts = derive(action, valid, as_of, claims, self._programs[action].quoted)
-        decision = self._judge(action, facts, valid)
+        proposal = Proposal(valid)
+        given, problems = gather(valid, proposal, approvals)
+        decision = self._judge(action, facts, given)
         return Evaluation(
             action=action,
             request=request,
             as_of=as_of.isoformat(),
             derived=facts,
+            approval_problems=problems,
+            proposal=proposal,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             **decision,
         )
 
-    def _judge(self, action: str, facts: Facts, valid: dict[str, Any]) -> dict[str, Any]:
+    def _judge(self, action: str, facts: Facts, given: list[Given]) -> dict[str, Any]:
         program = self._programs[action]
         documents = [facts.request, *facts.lines]
         sent = [
@@ -146,7 +162,6 @@ class Policy:
              documents[doc_index])
             for (rule_index, doc_index), case_index in sorted(deciding.items())
         ]
-        given = [valid["actor"]["role"], *(a["role"] for a in valid["approvals"])]
         return combine(self.model, matched, given)
 
 

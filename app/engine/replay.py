@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.engine.approvals import ApprovalLookup, Proposal, Referenced
 from app.engine.facts import ClaimLookup
 from app.engine.policy import Policy
 from app.schemas import InvalidRequest
@@ -71,7 +72,8 @@ def _replay_one(impact: Impact, candidate: Policy, before: Any,
     impact.replayed += 1
     request = {**before.request, "as_of": before.as_of}
     try:
-        after = candidate.evaluate(request, claims=claims, timezone=timezone)
+        after = candidate.evaluate(request, claims=claims, timezone=timezone,
+                                   approvals=_as_first_counted(before.reasons))
     except InvalidRequest as error:
         _error(impact, before, error.errors)
         return
@@ -108,3 +110,16 @@ def _error(impact: Impact, before: Any, errors: dict[str, Any]) -> None:
 
 def _rules(reasons: Any) -> list[str]:
     return list(dict.fromkeys(str(r.get("rule")) for r in reasons or () if isinstance(r, dict)))
+
+
+def _as_first_counted(reasons: list[dict[str, Any]] | None) -> ApprovalLookup:
+    """Approvals referenced by the request count again as they counted the first time:
+    the ones a reason was satisfied by, in their role; the others not."""
+    counted = {reason["approval_id"]: reason["satisfied_by"] for reason in reasons or ()
+               if isinstance(reason, dict) and reason.get("approval_id")}
+
+    def lookup(approval_id: str, _proposal: Proposal) -> Referenced:
+        role = counted.get(approval_id)
+        return Referenced(role, None) if role else Referenced("", "other_proposal")
+
+    return lookup

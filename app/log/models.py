@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,6 +110,58 @@ class ChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(SeqType)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Approval(Base):
+    """A verdict given in dealguard on a require_approval decision (CONTRACT §10).
+
+    A link of the same hash chain as the decisions: its seq comes from the one chain
+    head, `document` is the exact JSON text the hash covers, and the other columns are
+    copies of its fields (app.log.write.verdicts.COPIED), checked by verify.
+    """
+
+    __tablename__ = "approvals"
+
+    seq: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=False)
+    approval_id: Mapped[str] = mapped_column(String(36), unique=True)
+    decision_id: Mapped[str] = mapped_column(String(36))
+    verdict: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(32))
+    approver_id: Mapped[str] = mapped_column(String(128))  # the document's "by"
+    decision_actor_id: Mapped[str | None] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The HMAC of the proposal it was given on (app.approvals.references).
+    proposal: Mapped[str | None] = mapped_column(String(64))
+    document: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        # One verdict per role per decision, even from two approvers at once.
+        UniqueConstraint("decision_id", "role", name="uq_approvals_decision_role"),
+        Index("ix_approvals_verdict_seq", "verdict", "seq"),
+        Index("ix_approvals_actor_seq", "decision_actor_id", "seq"),
+    )
+
+
+class ApprovalRequest(Base):
+    """Who is asked to approve a require_approval decision: one row per job role whose
+    inbox shows it (app.vocabulary.APPROVERS that meet a requirement) and one for the
+    offices that see every queue ("*"). Written with the decision, in its transaction;
+    it only makes the inbox fast: the decision's document stays the proof."""
+
+    __tablename__ = "approval_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("decisions.seq", ondelete="CASCADE"))
+    audience: Mapped[str] = mapped_column(String(32))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_approval_requests_inbox", "audience", "decided_at", "decision_seq"),
+    )
 
 
 class PolicyState(Base):

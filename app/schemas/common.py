@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
 
 from app.schemas.strict import IsoDateOrDateTime, StrictBoolean, Visible
 from app.vocabulary import ACTIONS, ACTOR_ROLES
@@ -44,9 +46,41 @@ class SegmentedClientSchema(ClientSchema):
     segment = fields.String(required=True, validate=validate.OneOf(SEGMENTS))
 
 
-class ApprovalSchema(Schema):
+class AssertedApprovalSchema(Schema):
+    """An approval the CRM's own workflow gave (crm and admin keys only, CONTRACT §6)."""
+
     role = fields.String(required=True, validate=validate.OneOf(ACTOR_ROLES))
     by = Id(required=True)
+
+
+class ApprovalReferenceSchema(Schema):
+    """An approval given in dealguard, by its id (CONTRACT §10)."""
+
+    approval_id = Id(required=True)
+
+
+class ApprovalItem(fields.Field):
+    """One of `approvals`: a reference `{approval_id}` or an asserted `{role, by}`.
+
+    An object with `approval_id` is a reference; any other object is read as asserted,
+    so its errors name `role` and `by`, the fields it lacks.
+    """
+
+    VARIANTS = (ApprovalReferenceSchema, AssertedApprovalSchema)
+    default_error_messages = {"type": "Must be an object: {{approval_id}} or {{role, by}}."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._schemas = {variant: variant() for variant in self.VARIANTS}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, dict):
+            raise self.make_error("type")
+        variant = ApprovalReferenceSchema if "approval_id" in value else AssertedApprovalSchema
+        try:
+            return self._schemas[variant].load(value)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
 
 
 class RequestSchema(Schema):
@@ -58,7 +92,7 @@ class RequestSchema(Schema):
     actor = fields.Nested(ActorSchema, required=True)
     client = fields.Nested(ClientSchema, required=True)
     approvals = fields.List(
-        fields.Nested(ApprovalSchema), load_default=list, validate=validate.Length(max=20)
+        ApprovalItem(), load_default=list, validate=validate.Length(max=20)
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields
 from marshmallow.utils import missing
 
+from app.schemas.common import ApprovalItem
 from app.schemas.strict import (
     MAX_INTEGER,
     MAX_MAGNITUDE,
@@ -107,7 +108,7 @@ def _type_converter(field: fields.Field) -> Converter:
         return _boolean
     if type(field) is fields.String:
         return _string
-    if isinstance(field, IsoDate | IsoDateOrDateTime):
+    if isinstance(field, IsoDate | IsoDateOrDateTime | ApprovalItem):
         return _via(field)
     raise TypeError(f"no fast path for {type(field).__name__}")
 

@@ -84,11 +84,15 @@ def _as_person(body: Any, person: tuple[str, str]) -> None:
 
 
 def _unique_request_ids(body: Any) -> None:
-    """A CRM never reuses a request_id for another body (that is a 409 by design)."""
+    """A CRM never reuses a request_id for another body (that is a 409 by design), and
+    references only approvals that exist (a generated approval_id is a 422 by design)."""
     items = body.get("requests") if isinstance(body, dict) and "requests" in body else [body]
     for item in items if isinstance(items, list) else ():
         if isinstance(item, dict) and "request_id" in item:
             item["request_id"] = f"fuzz-{next(_unique)}"
+        if isinstance(item, dict) and isinstance(item.get("approvals"), list):
+            item["approvals"] = [a for a in item["approvals"]
+                                 if not (isinstance(a, dict) and "approval_id" in a)]
 
 
 def _seed(client, crm: dict[str, str]) -> dict[str, list[str]]:

@@ -45,7 +45,8 @@ def test_satisfied_requirement_stays_in_reasons(policy):
 
 def test_allow_with_no_rule_has_empty_reasons(policy):
     assert policy.decide(discount(0)) == {
-        "outcome": "allow", "required_approvals": [], "reasons": [], "obligations": []
+        "outcome": "allow", "required_approvals": [], "reasons": [], "obligations": [],
+        "approval_problems": [],
     }
 
 

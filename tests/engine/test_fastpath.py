@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from app.engine.casefile import deep_merge
 from app.schemas import FAST_LOADERS, REQUEST_SCHEMAS
+from app.schemas.common import ApprovalItem
 from app.schemas.currency import policy_currency
 from app.schemas.fastpath import NotFast
 from app.schemas.strict import Visible
@@ -21,7 +22,7 @@ ODD_VALUES = [None, "x", "", True, False, 0, -1, 0.5, 10**13, math.nan, math.inf
 # Every id of CONTRACT §3, by action: the fields that must refuse invisible characters.
 ID_FIELDS = {
     "discount": {"request_id", "actor.id", "client.id", "client.owner_id", "approvals.by",
-                 "deal.id"},
+                 "approvals.approval_id", "deal.id"},
     "shipment": {"order.id", "shipment.id", "shipment.claim_decision_id"},
     "claim": {"order.id", "claim.id"},
     "disclosure": set(),
@@ -120,7 +121,10 @@ def visible_fields(schema, prefix=""):
     """The dotted path of every string field whose validators refuse invisible characters."""
     for name, field in schema.fields.items():
         inner = getattr(field, "inner", field)
-        if hasattr(inner, "schema"):
+        if isinstance(inner, ApprovalItem):  # one of two objects
+            for variant in inner.VARIANTS:
+                yield from visible_fields(variant(), f"{prefix}{name}.")
+        elif hasattr(inner, "schema"):
             yield from visible_fields(inner.schema, f"{prefix}{name}.")
         elif any(isinstance(check, Visible) for check in inner.validators):
             yield prefix + name
@@ -137,6 +141,9 @@ def with_id(request, path, value):
     request = copy.deepcopy(request)
     if path == "approvals.by":
         request["approvals"] = [{"role": "head_of_sales", "by": value}]
+        return request
+    if path == "approvals.approval_id":
+        request["approvals"] = [{"approval_id": value}]
         return request
     node = request
     *parents, last = path.split(".")

@@ -15,7 +15,7 @@ from app.log.write.driver_sql import driver_sql, once_per_dialect
 # The fields of a logged document that make up the answer of POST /v1/decisions.
 RESPONSE_FIELDS = (
     "decision_id", "request_id", "action", "outcome", "required_approvals", "reasons",
-    "obligations", "policy", "as_of", "decided_at", "duration_ms",
+    "obligations", "approval_problems", "policy", "as_of", "decided_at", "duration_ms",
 )
 
 

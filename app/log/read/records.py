@@ -18,13 +18,15 @@ COLUMNS = (Decision.seq, Decision.actor_id, Decision.client_id, Decision.subject
            Decision.key_name, Decision.document, Decision.prev_hash, Decision.hash)
 # request_fingerprint: the HMAC of the request as sent, for telling a retry from another
 # body; in the document since verify proves it (None in a record older than that).
-FULL_EXTRA = ("request", "facts", "key_name", "approvals_presented", "request_fingerprint")
+FULL_EXTRA = ("request", "facts", "key_name", "approvals_presented", "request_fingerprint",
+              "proposal")
 
 
 def summary(row: Any) -> dict[str, Any]:
     """One item of GET /v1/decisions: the decision's answer, who asked about whom, seq."""
     document = head(row.document)
     item = {name: document.get(name) for name in RESPONSE_FIELDS}
+    item["approval_problems"] = item["approval_problems"] or []  # older records
     item.update(actor_id=row.actor_id, client_id=row.client_id, seq=row.seq)
     return item
 
@@ -35,6 +37,7 @@ def full(row: Any) -> dict[str, Any]:
     record = {name: document.get(name) for name in RESPONSE_FIELDS}
     record.update({name: document.get(name) for name in FULL_EXTRA})
     record["approvals_presented"] = record["approvals_presented"] or []  # older records
+    record["approval_problems"] = record["approval_problems"] or []
     record.update(seq=row.seq, hash=row.hash, prev_hash=row.prev_hash)
     return record
 

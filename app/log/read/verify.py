@@ -12,7 +12,10 @@ Records are read in seq order, a batch at a time, in one snapshot; for each:
   (the columns are what the log is filtered by, and a person's view: a changed
   outcome or actor_id column would make a filter lie while the hash still held);
 
-and the last record is the chain head the writers keep, so removing the newest
+The chain's links are decisions and approvals (app.log.write.approval), read from
+their two tables merged by seq; an approval's columns are checked against its
+document as a decision's are (app.log.read.verify_approvals). The last link is the
+chain head the writers keep, so removing the newest
 records, or appending past the head, is found too. The reason rows the rule and
 principle filters read must be the document's reasons (app.log.read.verify_reasons).
 `first_bad_seq` is the first position where one of these fails: every record
@@ -21,6 +24,7 @@ before it is proven unchanged.
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -30,7 +34,7 @@ from sqlalchemy import Connection, Engine, String, select, type_coerce
 
 from app.db import is_postgresql, is_sqlite
 from app.log.models import ChainHead, Decision
-from app.log.read import verify_columns, verify_reasons
+from app.log.read import verify_approvals, verify_columns, verify_reasons
 from app.log.read.verify_reasons import ReasonRows
 from app.log.write import columns
 from app.log.write.chain import GENESIS, link
@@ -71,8 +75,10 @@ def verify(db_engine: Engine, batch: int = BATCH,
         with connection.begin():
             head = connection.execute(
                 select(ChainHead.seq, ChainHead.hash).where(ChainHead.id == HEAD_ID)).first()
-            return _walk(_rows(connection, batch), head, ReasonRows(connection, batch),
-                         checkpoints or {})
+            links = heapq.merge(_rows(connection, batch),
+                                verify_approvals.rows(connection, batch),
+                                key=lambda row: row.seq)
+            return _walk(links, head, ReasonRows(connection, batch), checkpoints or {})
 
 
 def _rows(connection: Connection, batch: int) -> Iterator[Any]:
@@ -93,6 +99,13 @@ def _walk(rows: Iterator[Any], head: Any, reasons: ReasonRows,
           checkpoints: Mapping[int, Any]) -> Result:
     expected_seq, prev_hash, checked = 1, GENESIS, 0
     for row in rows:
+        if verify_approvals.is_approval(row):
+            problem = verify_approvals.check(row, expected_seq, prev_hash)
+            if problem is not None:
+                return Result(False, checked, expected_seq, problem)
+            checked += 1
+            expected_seq, prev_hash = row.seq + 1, row.hash
+            continue
         problem = _check(row, expected_seq, prev_hash)
         if problem is not None:
             return Result(False, checked, expected_seq, problem)

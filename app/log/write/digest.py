@@ -44,10 +44,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from app.jsontext import dumps
-from app.log.models import ChainHead, Decision
+from app.log.models import Approval, ChainHead, Decision
 from app.log.write.chain import GENESIS
 from app.log.write.writer import HEAD_ID
 
@@ -175,9 +175,8 @@ def _head(db_engine: Engine) -> tuple[int, str]:
             if last is not None:
                 raise DigestError("the log has records but no chain head")
             return 0, GENESIS
-        record = connection.execute(
-            select(Decision.hash).where(Decision.seq == head.seq)).first()
-    if record is None or record.hash != head.hash:
+        record_hash = _hash_at(connection, head.seq)
+    if record_hash != head.hash:
         raise DigestError(f"the chain head (seq {head.seq}) differs from its record")
     return int(head.seq), head.hash
 
@@ -190,11 +189,19 @@ def _agrees(db_engine: Engine, previous: dict[str, Any], seq: int) -> None:
         raise DigestError(f"the log ends at seq {seq}, before the latest digest's seq "
                           f"{signed_seq}: records were removed")
     with db_engine.connect() as connection:
-        record = connection.execute(
-            select(Decision.hash).where(Decision.seq == signed_seq)).first()
-    if record is None or record.hash != signed_hash:
+        record_hash = _hash_at(connection, signed_seq)
+    if record_hash != signed_hash:
         raise DigestError(f"the record at seq {signed_seq} differs from the latest digest: "
                           "the log was rewritten")
+
+
+def _hash_at(connection: Connection, seq: int) -> str | None:
+    """The hash of the link at `seq`: a decision, or an approval."""
+    for table in (Decision, Approval):
+        row = connection.execute(select(table.hash).where(table.seq == seq)).first()
+        if row is not None:
+            return row.hash
+    return None
 
 
 @contextlib.contextmanager

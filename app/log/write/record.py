@@ -20,24 +20,27 @@ from app.log.write.masking import Scrubber, mask_request
 from app.log.write.writer import Entry
 
 # Fields of the logged document that the service or the policy makes, none from the request.
-SERVICE_MADE = frozenset(("action", "as_of", "decided_at", "decision_id", "duration_ms",
-                          "obligations", "outcome", "policy", "required_approvals",
-                          "request_fingerprint"))
+SERVICE_MADE = frozenset(("action", "approval_problems", "as_of", "decided_at", "decision_id",
+                          "duration_ms", "obligations", "outcome", "policy", "proposal",
+                          "required_approvals", "request_fingerprint"))
 
 
 def entry(answer: dict[str, Any], request: dict[str, Any], facts: list[dict[str, Any]],
           key_name: str | None, fingerprint: str, confidential: Iterable[str],
-          secret: str) -> Entry:
+          secret: str, proposal: str | None = None, audiences: tuple[str, ...] = ()) -> Entry:
     """The record of `answer` to `request`, masked with `secret`, ready to be appended.
 
     `confidential` is every path to mask (the policy's, the contract's included).
+    A require_approval decision has `proposal`, the HMAC of what an approval of it is
+    given on, and `audiences`, the inboxes that show it (models.ApprovalRequest).
     Raises MaskingError, TypeError, ValueError or KeyError when it cannot be made:
     the decision is then not given.
     """
     masked, clear = mask_request(request, confidential, secret)
     # The fingerprint is in the hashed document, so verify proves its column too.
     document = {**answer, "request": masked, "facts": facts, "key_name": key_name,
-                "approvals_presented": presented(request), "request_fingerprint": fingerprint}
+                "approvals_presented": presented(request), "request_fingerprint": fingerprint,
+                "proposal": proposal}
     # Its keys are str: the request was parsed from JSON, the rest is built here.
     text = dumps(document, str_keys=True)
     scrub = Scrubber(clear, secret)
@@ -58,6 +61,7 @@ def entry(answer: dict[str, Any], request: dict[str, Any], facts: list[dict[str,
         reasons=list(document["reasons"]),
         # Serialised here, in the request's thread, not in the worker's one log committer.
         body_text=text,
+        audiences=audiences,
     )
 
 
@@ -65,9 +69,13 @@ def presented(request: dict[str, Any]) -> list[dict[str, Any]]:
     """The approvals the request relied on, each with who vouches for it.
 
     An approval {role, by} is the CRM's word (only crm and admin keys may send one):
-    it is logged as asserted by the CRM, not as proof dealguard holds.
+    it is logged as asserted by the CRM, not as proof dealguard holds. A reference
+    {approval_id} is dealguard's own record (whether it counted is in the reasons and
+    approval_problems).
     """
-    return [{"role": approval["role"], "by": approval["by"], "source": "crm"}
+    return [{"approval_id": approval["approval_id"], "source": "dealguard"}
+            if "approval_id" in approval else
+            {"role": approval["role"], "by": approval["by"], "source": "crm"}
             for approval in request.get("approvals") or ()]
 
 
@@ -84,7 +92,8 @@ def _scrubbed(document: dict[str, Any], scrub: Scrubber) -> dict[str, Any]:
         elif name == "facts":
             scrubbed[name] = [{fact: scrub(v) for fact, v in facts.items()} for facts in value]
         elif name == "approvals_presented":
-            scrubbed[name] = [{**approval, "by": scrub(approval["by"])} for approval in value]
+            scrubbed[name] = [{key: item if key == "source" else scrub(item)
+                               for key, item in approval.items()} for approval in value]
         else:
             scrubbed[name] = scrub(value)
     return scrubbed

@@ -13,17 +13,18 @@ worker's committer (group_commit.py) and the writer process (writer_process.py) 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.db import is_sqlite
 from app.jsontext import dumps
-from app.log.models import ChainHead, Decision, DecisionReason
+from app.log.models import Approval, ApprovalRequest, ChainHead, Decision, DecisionReason
 from app.log.write.chain import GENESIS, link
 from app.log.write.driver_sql import driver_sql, once_per_dialect
 from app.log.write.sqlite_lock import log_writers_queue
@@ -71,6 +72,8 @@ class Entry:
     # canonical.dumps(body), when the caller made it already: made by the request thread,
     # it is not made by the one thread that writes the log for a whole worker.
     body_text: str | None = None
+    # A require_approval decision: the inboxes that show it (ApprovalRequest.audience).
+    audiences: tuple[str, ...] = ()
 
     def for_transport(self) -> tuple:
         """This entry as a plain tuple for another process (Entry.from_transport).
@@ -84,12 +87,13 @@ class Entry:
         if self.body_text is not None and splices_seq_last(body):
             body = {}
         reasons = [(r.get("rule"), r.get("principle"), r.get("outcome")) for r in self.reasons]
-        return (*(getattr(self, name) for name in _SCALARS), body, reasons, self.body_text)
+        return (*(getattr(self, name) for name in _SCALARS), body, reasons, self.body_text,
+                self.audiences)
 
     @classmethod
     def from_transport(cls, values: tuple) -> Entry:
-        *scalars, body, reasons, body_text = values
-        return cls(*scalars, body=body, body_text=body_text,
+        *scalars, body, reasons, body_text, audiences = values
+        return cls(*scalars, body=body, body_text=body_text, audiences=audiences,
                    reasons=[{"rule": rule, "principle": principle, "outcome": outcome}
                             for rule, principle, outcome in reasons])
 
@@ -164,13 +168,16 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
         if head is None:
             raise _NoHead()
         seq, prev_hash = int(head[0]), head[1]
-        rows, reasons, written = [], [], []
+        rows, reasons, asked, written = [], [], [], []
         for entry, with_seq in zip(entries, templates, strict=True):
             seq += 1
             document = with_seq(seq)
             digest = link(prev_hash, document)
             rows.append(sql.decision_params(_row(entry, seq, document, prev_hash, digest)))
             reasons.extend(sql.reason_params(reason) for reason in _reason_rows(entry, seq))
+            asked.extend(sql.request_params({"decision_seq": seq, "audience": audience,
+                                             "decided_at": entry.decided_at})
+                         for audience in entry.audiences)
             written.append(Written(seq, prev_hash, digest, document))
             prev_hash = digest
         # psycopg: the inserts and the head's move go in one round trip (a pipeline)
@@ -179,11 +186,79 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
             cursor.executemany(sql.insert_decision, rows)
             if reasons:
                 cursor.executemany(sql.insert_reason, reasons)
+            if asked:
+                cursor.executemany(sql.insert_request, asked)
             cursor.execute(sql.move_head, sql.head_params(seq, prev_hash))
         raw.commit()
         return written
     finally:
         cursor.close()
+
+
+# A record of another kind than a decision (an approval): the rows to insert for the link
+# at (seq, prev_hash), and the link's hash, the chain's new head.
+LinkRows = Callable[[int, str], tuple[list[tuple[Table, dict[str, Any]]], str]]
+
+
+class LinkTaken(LogWriteError):
+    """A unique index refused the link's row: what it records exists already."""
+
+
+def append_link(db_engine: Engine, rows_of: LinkRows) -> None:
+    """Append one record that is not a decision as the next link of the one chain.
+
+    The same lock and the same head as the decisions' append, one transaction: the
+    rows of `rows_of(seq, prev_hash)` and the head's move. Raises LinkTaken when a
+    unique index refuses a row, LogWriteError when the database fails.
+    """
+    sql = once_per_dialect(_compile, db_engine.dialect)
+    try:
+        with log_writers_queue(db_engine):
+            try:
+                _link_on_driver(db_engine, sql, rows_of)
+            except _NoHead:
+                _add_head(db_engine)
+                _link_on_driver(db_engine, sql, rows_of)
+    except sql.integrity_error:
+        raise LinkTaken() from None
+    except (sql.driver_error, SQLAlchemyError, OSError, ValueError, TypeError) as error:
+        raise LogWriteError(type(error).__name__) from None
+
+
+def _link_on_driver(db_engine: Engine, sql: _Statements, rows_of: LinkRows) -> None:
+    raw = db_engine.raw_connection()
+    cursor = raw.cursor()
+    try:
+        if sql.begin is not None:
+            cursor.execute(sql.begin)
+        cursor.execute(sql.lock_head)
+        head = cursor.fetchone()
+        if head is None:
+            raise _NoHead()
+        seq = int(head[0]) + 1
+        rows, digest = rows_of(seq, head[1])
+        for table, values in rows:
+            statement, params = _insert_statement(table, db_engine.dialect)
+            cursor.execute(statement, params(values))
+        cursor.execute(sql.move_head, sql.head_params(seq, digest))
+        raw.commit()
+    except BaseException:
+        cursor.close()
+        _abandon(raw)
+        raise
+    cursor.close()
+    raw.close()
+
+
+_inserts: dict[tuple[str, str, str], tuple[str, Any]] = {}
+
+
+def _insert_statement(table: Table, dialect) -> tuple[str, Any]:
+    key = (table.name, dialect.name, dialect.driver)
+    if key not in _inserts:
+        columns = [c.name for c in table.columns]
+        _inserts[key] = driver_sql(insert(table).inline(), dialect, columns, table)
+    return _inserts[key]
 
 
 def _pipeline(raw) -> AbstractContextManager[object]:
@@ -217,9 +292,10 @@ def _add_head(db_engine: Engine) -> None:
     """
     try:
         with db_engine.begin() as connection:
-            last = connection.execute(
-                select(Decision.seq, Decision.hash).order_by(Decision.seq.desc()).limit(1)
-            ).first()
+            # The last link, a decision or an approval.
+            last = max((connection.execute(
+                select(table.seq, table.hash).order_by(table.seq.desc()).limit(1)).first()
+                for table in (Decision, Approval)), key=lambda row: row.seq if row else 0)
             seq, digest = (last.seq, last.hash) if last else (0, GENESIS)
             connection.execute(insert(ChainHead.__table__).values(id=HEAD_ID, seq=seq,
                                                                   hash=digest))
@@ -266,9 +342,11 @@ class _Statements:
     lock_head: str
     insert_decision: str
     insert_reason: str
+    insert_request: str
     move_head: str
     decision_params: Any  # dict of column values -> the driver's parameters
     reason_params: Any
+    request_params: Any
     head_params: Any
     integrity_error: type[Exception]
     # Errors about the values of an entry, not about the database (RefusedEntry).
@@ -289,6 +367,10 @@ def _compile(dialect) -> _Statements:
     # inline(): no RETURNING of the new ids, which nobody reads.
     reason_sql, reason_params = driver_sql(insert(reasons).inline(), dialect, reason_columns,
                                             reasons)
+    requests = ApprovalRequest.__table__
+    request_columns = [c.name for c in requests.columns if c.name != "id"]
+    request_sql, request_params = driver_sql(insert(requests).inline(), dialect,
+                                             request_columns, requests)
     move_sql, move_params = driver_sql(move, dialect)
     dbapi = dialect.dbapi
     return _Statements(
@@ -296,9 +378,11 @@ def _compile(dialect) -> _Statements:
         lock_head=lock_sql,
         insert_decision=decision_sql,
         insert_reason=reason_sql,
+        insert_request=request_sql,
         move_head=move_sql,
         decision_params=decision_params,
         reason_params=reason_params,
+        request_params=request_params,
         head_params=lambda seq, digest: move_params(
             {"head_id": HEAD_ID, "new_seq": seq, "new_hash": digest}),
         integrity_error=dbapi.IntegrityError,

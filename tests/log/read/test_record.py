@@ -7,9 +7,9 @@ import json
 import pytest
 
 RECORD_KEYS = ["decision_id", "request_id", "action", "outcome", "required_approvals",
-               "reasons", "obligations", "policy", "as_of", "decided_at", "duration_ms",
+               "reasons", "obligations", "approval_problems", "policy", "as_of", "decided_at", "duration_ms",
                "request", "facts", "key_name", "approvals_presented", "request_fingerprint",
-               "seq", "hash", "prev_hash"]
+               "proposal", "seq", "hash", "prev_hash", "approvals"]
 
 
 def test_full_record(decide, client, compliance, clear_values):

@@ -1,0 +1,1 @@
+"""Approvals given in dealguard (CONTRACT §10): verdicts, references, the inbox."""
