@@ -10,7 +10,8 @@ from sqlalchemy import func, select, text
 from app.log.models import Decision, DecisionReason
 
 RESPONSE_KEYS = ["decision_id", "request_id", "action", "outcome", "required_approvals",
-                 "reasons", "obligations", "approval_problems", "policy", "as_of", "decided_at", "duration_ms"]
+                 "reasons", "obligations", "approval_problems", "policy", "as_of",
+    "decided_at", "duration_ms"]
 
 
 def count(engine, model=Decision) -> int:

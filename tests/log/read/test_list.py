@@ -11,7 +11,8 @@ from sqlalchemy import update
 from app.log.models import Decision
 
 SUMMARY_KEYS = ["decision_id", "request_id", "action", "outcome", "required_approvals",
-                "reasons", "obligations", "approval_problems", "policy", "as_of", "decided_at", "duration_ms",
+                "reasons", "obligations", "approval_problems", "policy", "as_of",
+    "decided_at", "duration_ms",
                 "actor_id", "client_id", "seq"]
 
 

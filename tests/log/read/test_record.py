@@ -7,7 +7,8 @@ import json
 import pytest
 
 RECORD_KEYS = ["decision_id", "request_id", "action", "outcome", "required_approvals",
-               "reasons", "obligations", "approval_problems", "policy", "as_of", "decided_at", "duration_ms",
+               "reasons", "obligations", "approval_problems", "policy", "as_of",
+    "decided_at", "duration_ms",
                "request", "facts", "key_name", "approvals_presented", "request_fingerprint",
                "proposal", "seq", "hash", "prev_hash", "approvals"]
 
