@@ -52,8 +52,8 @@ class Templates:
     """Logged-document texts of real decisions, with placeholders for what varies per row."""
 
     def __init__(self, count: int, seed: int) -> None:
-        from app.decision_service import CONTRACT_CONFIDENTIAL
         from app.engine import load_policy
+        from app.engine.model import CONTRACT_CONFIDENTIAL
         from app.jsontext import dumps
         from app.log.write.masking import mask_request
 
@@ -359,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_postgres(args: argparse.Namespace) -> None:
+def run_postgres(args: argparse.Namespace, runner: Any = None) -> None:
+    """`runner` (default: this bench's run) on a PostgreSQL schema of its own."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -370,7 +371,7 @@ def run_postgres(args: argparse.Namespace) -> None:
     scoped = make_url(args.postgres_url).update_query_dict(
         {"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
     try:
-        run("PostgreSQL", scoped, args)
+        (runner or run)("PostgreSQL", scoped, args)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
