@@ -3,7 +3,7 @@
 A person's key (manager, approver) sees only decisions whose actor.id is its own
 person: the filter is forced on every read, so another person's decision answers 404
 by id, exactly like a decision that does not exist (a 403 would confirm that it does).
-An approver may also read, by id, a decision its job role was asked to approve.
+An approver also reads the decisions its job role was asked to approve (CONTRACT §6).
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ def _filters(extra: tuple[str, ...] = ()) -> query.Filters:
 
 def _restrict(filters: query.Filters) -> query.Filters:
     key = current_key()
+    if key.role == "approver":
+        return filters.seen_by_approver(key.person_id or "", key.job_role or "")
     if key.is_person:
         filters = filters.restricted_to_actor(key.person_id or "")
     return filters

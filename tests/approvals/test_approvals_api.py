@@ -441,3 +441,23 @@ def test_a_changed_or_removed_approval_is_found(ask, give, head_of_sales, client
     result = verify(client, compliance)
     assert result["ok"] is False
     assert result["first_bad_seq"] == seq
+
+
+def test_an_approver_lists_and_exports_its_own_and_its_inbox_decisions(
+        ask, post, body, client, head_of_sales, cfo, make_key):
+    asked = ask(12.5)  # asks the head of sales
+    ask(5)  # allowed: nobody's inbox
+    own = post({**body("discount", actor={"id": "h-1", "role": "head_of_sales"})},
+               head_of_sales).get_json()
+    listed = client.get("/v1/decisions", headers=head_of_sales).get_json()["items"]
+    assert [item["decision_id"] for item in listed] == [own["decision_id"],
+                                                        asked["decision_id"]]
+    # Naming another actor narrows the same view; it never widens it.
+    only = client.get("/v1/decisions", query_string={"actor_id": "m-17"},
+                      headers=head_of_sales).get_json()["items"]
+    assert [item["decision_id"] for item in only] == [asked["decision_id"]]
+    exported = client.get("/v1/decisions/export", query_string={"format": "jsonl"},
+                          headers=head_of_sales).get_data(as_text=True).splitlines()
+    assert {json.loads(line)["decision_id"] for line in exported} == {
+        own["decision_id"], asked["decision_id"]}
+    assert client.get("/v1/decisions", headers=cfo).get_json()["items"] == []

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, Select, and_, exists, false, func, or
 from sqlalchemy.orm import aliased
 
 import app.log.read.indexes  # noqa: F401 - the indexes these query shapes rely on
-from app.log.models import Decision, DecisionReason
+from app.log.models import ApprovalRequest, Decision, DecisionReason
 from app.log.read import plan
 from app.schemas.strict import has_invisible
 from app.vocabulary import ACTIONS, OUTCOMES
@@ -49,6 +49,9 @@ class Filters:
     since: datetime | None = None  # inclusive, aware UTC
     until: datetime | None = None  # exclusive, aware UTC
     match_nothing: bool = False
+    # An approver key's view: its person's own decisions and those asked of its job
+    # role's inbox (models.ApprovalRequest). Not a filter anybody sends.
+    seen_by: tuple[str, str] | None = None  # (person id, job role)
 
     def restricted_to_actor(self, actor_id: str) -> Filters:
         """The same filters, limited to one actor's decisions (a manager key, CONTRACT §6).
@@ -60,8 +63,14 @@ class Filters:
             return replace(self, match_nothing=True)
         return replace(self, actor_id=actor_id)
 
+    def seen_by_approver(self, person_id: str, job_role: str) -> Filters:
+        """The same filters, limited to what an approver key reads (CONTRACT §6): its
+        own decisions and those its job role was asked to approve."""
+        return replace(self, seen_by=(person_id, job_role))
 
-FILTER_NAMES = tuple(f.name for f in fields(Filters) if f.name != "match_nothing")
+
+FILTER_NAMES = tuple(f.name for f in fields(Filters)
+                     if f.name not in ("match_nothing", "seen_by"))
 
 
 class InvalidFilters(ValueError):
@@ -152,6 +161,10 @@ def where(filters: Filters, skip: str | None = None) -> list[Any]:
         value = getattr(filters, name)
         if value is not None:
             terms.append(getattr(Decision, name) == value)
+    if filters.seen_by is not None:
+        person_id, job_role = filters.seen_by
+        terms.append(or_(Decision.actor_id == person_id, exists().where(
+            ApprovalRequest.decision_seq == Decision.seq, ApprovalRequest.audience == job_role)))
     if filters.subject_id is not None:
         # A shipment or claim is also found by its order's id.
         terms.append(or_(Decision.subject_id == filters.subject_id,
