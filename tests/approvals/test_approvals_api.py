@@ -461,3 +461,28 @@ def test_an_approver_lists_and_exports_its_own_and_its_inbox_decisions(
     assert {json.loads(line)["decision_id"] for line in exported} == {
         own["decision_id"], asked["decision_id"]}
     assert client.get("/v1/decisions", headers=cfo).get_json()["items"] == []
+
+
+def test_a_whole_jsonl_export_replays_the_chain_approvals_included(ask, give, head_of_sales,
+                                                                   client, compliance):
+    from app.log.write.chain import GENESIS, link
+
+    decision = ask(12.5)
+    give(decision["decision_id"], head_of_sales)
+    ask(5)
+    lines = client.get("/v1/decisions/export", query_string={"format": "jsonl"},
+                       headers=compliance).get_data(as_text=True).splitlines()
+    assert len(lines) == 3
+    prev = GENESIS
+    for line in lines:
+        record = json.loads(line)
+        assert record["prev_hash"] == prev
+        document = line[:line.rindex(',"hash":')] + "}"
+        assert link(prev, document) == record["hash"]
+        prev = record["hash"]
+    assert json.loads(lines[1])["record"] == "approval"
+    # A filtered export is of decisions only.
+    filtered = client.get("/v1/decisions/export", query_string={"format": "jsonl",
+                                                                "action": "discount"},
+                          headers=compliance).get_data(as_text=True).splitlines()
+    assert len(filtered) == 2

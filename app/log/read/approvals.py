@@ -7,11 +7,11 @@ row more than it shows, to know whether another follows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, and_, exists, or_, select
 
 from app.jsontext import loads
 from app.log.models import Approval, ApprovalRequest, Decision
@@ -105,3 +105,18 @@ def _older(at_column: Any, seq_column: Any, before: tuple[datetime, int]) -> Col
     """Rows after `before` in the newest-first order of (decided_at, seq)."""
     at, seq = before
     return or_(at_column < at, and_(at_column == at, seq_column < seq))
+
+
+def approval_links(db_engine: Engine, batch: int) -> Iterator[Any]:
+    """Every approval as a link of the chain, (seq, document, prev_hash, hash), in seq
+    order, read by short keyset reads of `batch` rows (as the export reads decisions)."""
+    after = 0
+    while True:
+        with db_engine.connect() as connection:
+            part = list(connection.execute(
+                select(Approval.seq, Approval.document, Approval.prev_hash, Approval.hash)
+                .where(Approval.seq > after).order_by(Approval.seq).limit(batch)))
+        yield from part
+        if len(part) < batch:
+            return
+        after = part[-1].seq

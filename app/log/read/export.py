@@ -4,19 +4,23 @@ Rows are read a batch at a time by short keyset reads (query.batches) and leave
 as text chunks: memory stays flat whatever the size, and a slow reader holds no
 transaction open.
 The export is in seq order, oldest first, so an auditor can replay the hash chain
-over a complete JSONL export.
+over a complete JSONL export: an unfiltered JSONL export holds the approval records
+too (app.log.write.approval), the other links of the chain, each in its place.
 """
 
 from __future__ import annotations
 
 import csv
+import heapq
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine
 
+from app.log.read.approvals import approval_links
 from app.log.read.query import Filters, batches
 from app.log.read.records import COLUMNS, head, jsonl_line
 
@@ -37,7 +41,13 @@ def stream(db_engine: Engine, filters: Filters, fmt: str, batch: int = BATCH) ->
         raise ValueError(f"unknown export format {fmt!r}")
     rows = batches(db_engine, filters, COLUMNS, newest_first=False, size=batch)
     if fmt == "jsonl":
-        for part in rows:
+        if filters != Filters():
+            for part in rows:
+                yield "".join(jsonl_line(row) for row in part)
+            return
+        links = heapq.merge((row for part in rows for row in part),
+                            approval_links(db_engine, batch), key=lambda row: row.seq)
+        while part := list(itertools.islice(links, batch)):
             yield "".join(jsonl_line(row) for row in part)
         return
     buffer = io.StringIO()
