@@ -23,9 +23,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.db import is_sqlite
 from app.jsontext import dumps
-from app.log.models import ChainHead, Decision, DecisionReason
+from app.log.models import ChainHead, Decision, DecisionReason, OutboxEvent
 from app.log.write.chain import GENESIS, link
 from app.log.write.driver_sql import driver_sql, once_per_dialect
+from app.log.write.outbox import event_row
 from app.log.write.sqlite_lock import log_writers_queue
 
 HEAD_ID = 1
@@ -71,6 +72,10 @@ class Entry:
     # canonical.dumps(body), when the caller made it already: made by the request thread,
     # it is not made by the one thread that writes the log for a whole worker.
     body_text: str | None = None
+    # The webhook events this record causes (app/log/write/outbox.py), written in its
+    # transaction with the logged document as their data; only those some webhook
+    # wants, so a decision nobody listens for writes no event.
+    events: tuple[str, ...] = ()
 
     def for_transport(self) -> tuple:
         """This entry as a plain tuple for another process (Entry.from_transport).
@@ -84,12 +89,13 @@ class Entry:
         if self.body_text is not None and splices_seq_last(body):
             body = {}
         reasons = [(r.get("rule"), r.get("principle"), r.get("outcome")) for r in self.reasons]
-        return (*(getattr(self, name) for name in _SCALARS), body, reasons, self.body_text)
+        return (*(getattr(self, name) for name in _SCALARS), body, reasons, self.body_text,
+                tuple(self.events))
 
     @classmethod
     def from_transport(cls, values: tuple) -> Entry:
-        *scalars, body, reasons, body_text = values
-        return cls(*scalars, body=body, body_text=body_text,
+        *scalars, body, reasons, body_text, events = values
+        return cls(*scalars, body=body, body_text=body_text, events=events,
                    reasons=[{"rule": rule, "principle": principle, "outcome": outcome}
                             for rule, principle, outcome in reasons])
 
@@ -164,13 +170,15 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
         if head is None:
             raise _NoHead()
         seq, prev_hash = int(head[0]), head[1]
-        rows, reasons, written = [], [], []
+        rows, reasons, events, written = [], [], [], []
         for entry, with_seq in zip(entries, templates, strict=True):
             seq += 1
             document = with_seq(seq)
             digest = link(prev_hash, document)
             rows.append(sql.decision_params(_row(entry, seq, document, prev_hash, digest)))
             reasons.extend(sql.reason_params(reason) for reason in _reason_rows(entry, seq))
+            events.extend(sql.event_params(event_row(event, document, entry.decided_at))
+                          for event in entry.events)
             written.append(Written(seq, prev_hash, digest, document))
             prev_hash = digest
         # psycopg: the inserts and the head's move go in one round trip (a pipeline)
@@ -179,6 +187,8 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
             cursor.executemany(sql.insert_decision, rows)
             if reasons:
                 cursor.executemany(sql.insert_reason, reasons)
+            if events:
+                cursor.executemany(sql.insert_event, events)
             cursor.execute(sql.move_head, sql.head_params(seq, prev_hash))
         raw.commit()
         return written
@@ -266,9 +276,11 @@ class _Statements:
     lock_head: str
     insert_decision: str
     insert_reason: str
+    insert_event: str
     move_head: str
     decision_params: Any  # dict of column values -> the driver's parameters
     reason_params: Any
+    event_params: Any
     head_params: Any
     integrity_error: type[Exception]
     # Errors about the values of an entry, not about the database (RefusedEntry).
@@ -289,6 +301,9 @@ def _compile(dialect) -> _Statements:
     # inline(): no RETURNING of the new ids, which nobody reads.
     reason_sql, reason_params = driver_sql(insert(reasons).inline(), dialect, reason_columns,
                                             reasons)
+    outbox = OutboxEvent.__table__
+    event_columns = ["id", "event", "occurred_at", "data"]
+    event_sql, event_params = driver_sql(insert(outbox).inline(), dialect, event_columns, outbox)
     move_sql, move_params = driver_sql(move, dialect)
     dbapi = dialect.dbapi
     return _Statements(
@@ -296,9 +311,11 @@ def _compile(dialect) -> _Statements:
         lock_head=lock_sql,
         insert_decision=decision_sql,
         insert_reason=reason_sql,
+        insert_event=event_sql,
         move_head=move_sql,
         decision_params=decision_params,
         reason_params=reason_params,
+        event_params=event_params,
         head_params=lambda seq, digest: move_params(
             {"head_id": HEAD_ID, "new_seq": seq, "new_hash": digest}),
         integrity_error=dbapi.IntegrityError,
