@@ -17,11 +17,13 @@ class WebhookSchema(Schema):
         # Only http and https, with a host: a receiver the worker can POST to.
         validate.URL(schemes={"http", "https"}, require_tld=False,
                      error="Must be an http or https URL with a host."),
-    ])
+    ], metadata={"format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://",
+                 "description": "Where the events are POSTed: http or https, with a host."})
     events = fields.List(
         fields.String(validate=validate.OneOf(EVENTS)), required=True,
         validate=validate.Length(min=1, max=len(EVENTS)),
-        metadata={"description": "The events to receive, among " + ", ".join(EVENTS)})
+        metadata={"uniqueItems": True,
+                  "description": "The events to receive, among " + ", ".join(EVENTS)})
     secret = fields.String(required=True, load_only=True, validate=[
         validate.Length(min=SECRET_MIN, max=SECRET_MAX), Visible()],
         metadata={"description": "Signs every delivery (X-Dealguard-Signature); "
