@@ -129,6 +129,11 @@ class Worker:
                 log.warning("webhook worker: database error (%s); retrying",
                             type(error).__name__)
                 busy = 0
+            except Exception as error:  # noqa: BLE001 - a long-running process goes on
+                # Whatever went wrong, the deliveries it held come back when their
+                # leases end; the name of the error only (its text may quote a row).
+                log.error("webhook worker: %s; retrying", type(error).__name__)
+                busy = 0
             if not busy:
                 wait(self._limits.idle_seconds)
 
