@@ -5,6 +5,10 @@ SELECT ... FOR UPDATE (so several workers and several hosts on one database keep
 one chain), SQLite takes the write lock up front with BEGIN IMMEDIATE. The lock is
 held only for the few statements that append the record.
 
+An entry's webhook events (Entry.events) go into the outbox in the same transaction,
+with the logged document as their data (app/log/write/outbox.py): an event exists
+exactly when its decision does.
+
 `append_many` writes a group in one transaction; `write_group` gives each entry of a
 group its own outcome, so that one entry at fault never fails its neighbours. Both the
 worker's committer (group_commit.py) and the writer process (writer_process.py) call
