@@ -25,6 +25,12 @@ run: install
 	mkdir -p instance
 	$(BIN)/dealguard db upgrade
 	$(BIN)/dealguard keys bootstrap
+	@# The webhook worker runs beside the server. Ctrl-C reaches both; and whichever
+	@# way gunicorn ends, the EXIT trap stops the worker and waits for it (a delivery
+	@# under way is finished first).
+	$(BIN)/dealguard worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: install

@@ -14,6 +14,7 @@ from app.log.write.group_commit import GroupCommitter
 from app.log.write.writer_process import WriterProcess
 from app.policy_holder import PolicyHolder
 from app.problems import register_error_handlers
+from app.webhooks.subscriptions import Subscriptions
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         probe=writer.probe if writer is not None else None,
         # Only a writer process can be stopped when it hangs (writer_process.py).
         write_timeout=settings.log_write_timeout if writer is not None else None)
+    # Which webhook events a decision writes to the outbox (app/webhooks/subscriptions.py).
+    app.extensions["dealguard.subscriptions"] = Subscriptions(db_engine(app))
     register_error_handlers(app)
     # No view uses Flask's session; the default one would still build a signing
     # serializer and look for a cookie on every request.

@@ -36,6 +36,7 @@ from app.log.write.writer import DuplicateRequestId, Entry, LogWriteError
 from app.policy_holder import PolicyHolder, PolicyUnavailable
 from app.problems import Problem, unavailable
 from app.schemas import NotAnObject
+from app.webhooks.subscriptions import Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ class Context:
     timezone: str
     # Decisions are logged through it, so concurrent ones share one commit.
     committer: GroupCommitter
+    # The webhook events some webhook wants; a decision writes those it causes with
+    # itself (the outbox, app/log/write/outbox.py). None: no events (tests, tools).
+    subscriptions: Subscriptions | None = None
 
 
 @dataclass
@@ -145,6 +149,8 @@ def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
         "duration_ms": round(float(evaluation.duration_ms), 3),
     }
     entry = _record(ctx, policy, body, caller, response, evaluation, fingerprint)
+    if ctx.subscriptions is not None:
+        entry.events = ctx.subscriptions.decision_events(response["outcome"])
     return Prepared(response, entry, fingerprint, started)
 
 

@@ -16,6 +16,7 @@ BLUEPRINT_MODULES = (
     "app.api.activities",
     "app.api.stats",
     "app.api.approvals",
+    "app.api.webhooks",
 )
 
 

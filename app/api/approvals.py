@@ -40,7 +40,8 @@ def give_verdict(decision_id: str) -> Response:
     key = current_key()
     record = verdicts.give(database.db_engine(), decision_id, verdict,
                            person_id=key.person_id or "", job_role=key.job_role or "",
-                           key_name=key.name, valid_hours=_valid_hours())
+                           key_name=key.name, valid_hours=_valid_hours(),
+                           subscribed=current_app.extensions["dealguard.subscriptions"].current())
     return json_response(record, status=201)
 
 

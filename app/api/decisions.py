@@ -31,6 +31,7 @@ def _context() -> Context:
             secret=settings.secret_key,
             timezone=settings.timezone,
             committer=extensions["dealguard.committer"],
+            subscriptions=extensions["dealguard.subscriptions"],
         )
     return context
 

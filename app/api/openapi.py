@@ -20,6 +20,7 @@ from app.api.openapi_responses import COMPONENTS, ref
 from app.schemas import REQUEST_SCHEMAS
 from app.stats.models import EVENT_TYPES, MONEY_TYPES
 from app.stats.schemas import KOPECK, BatchSchema
+from app.webhooks.schemas import WebhookSchema
 
 # Every /v1 operation checks the key first, which reads the database.
 _KEY_CHECK = (401, 403, 503)
@@ -45,6 +46,7 @@ def build_spec(routes: list[tuple[str, list[str], str]] | None = None,
         spec.components.schema(name, component)
     # The activities' request body, generated from the schema that validates it.
     spec.components.schema("ActivityBatch", schema=BatchSchema)
+    spec.components.schema("WebhookRegistration", schema=WebhookSchema)
     for name, parameter in PARAMETERS.items():
         spec.components.parameter(name, parameter["in"], parameter)
     openapi_paths.add_all(spec)

@@ -91,7 +91,7 @@ FILTERS = [
 def add_all(spec: APISpec) -> None:
     """Every area's operations."""
     for area in (add_decisions, add_policy, add_service, add_activities, add_stats, add_log,
-                 add_approvals):
+                 add_approvals, add_webhooks):
         area(spec)
 
 
@@ -387,3 +387,66 @@ def _log_answers(ok: str, content: dict, *statuses: int) -> dict[str, Any]:
     problem = {"application/problem+json": {"schema": ref("Problem")}}
     return {"200": {"description": ok, "content": content},
             **{str(s): {"description": texts[s], "content": problem} for s in statuses}}
+
+
+def add_webhooks(spec: APISpec) -> None:
+    texts = {400: "The body is not a JSON object.", 401: "No key, an unknown or revoked key.",
+             403: "Only admin keys manage webhooks.", 404: "No such webhook (or deleted).",
+             413: "The body is over the limit.", 415: "The body is not JSON.",
+             422: "The webhook is not valid; `errors` names each field. Nothing was "
+                  "registered.",
+             503: "The database cannot be used now."}
+
+    def answers(ok: dict[str, Any], *statuses: int) -> dict[str, Any]:
+        problem = {"application/problem+json": {"schema": ref("Problem")}}
+        return {**ok, **{str(s): {"description": texts[s], "content": problem}
+                         for s in statuses}}
+
+    webhook_id = [{"name": "webhook_id", "in": "path", "required": True,
+                   "schema": {"type": "string"}}]
+    spec.path("/v1/webhooks", operations={
+        "post": {
+            "summary": "Register a webhook (admin): {url, events, secret}",
+            "description": _text("""
+                `url` is http or https; `events` names the events to receive, among
+                decision.denied, decision.require_approval, approval.approved and
+                approval.declined; `secret` (16 to 256 characters) signs every delivery:
+                `X-Dealguard-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`. The
+                secret is stored sealed and never shown again. Events of decisions made
+                from about a second after the registration on are delivered.
+                """),
+            "tags": ["webhooks"],
+            "security": SECURED,
+            "requestBody": {"required": True, "content": _json(ref("WebhookRegistration"))},
+            "responses": answers({"201": {"description": "Registered",
+                                          "content": _json(ref("Webhook"))}},
+                                 400, 401, 403, 413, 415, 422, 503),
+        },
+        "get": {
+            "summary": "The registered webhooks (admin), oldest first",
+            "tags": ["webhooks"],
+            "security": SECURED,
+            "responses": answers(_ok("{items}", ref("WebhookList")), 401, 403, 503),
+        },
+    })
+    spec.path("/v1/webhooks/{webhook_id}", operations={"delete": {
+        "summary": "Delete a webhook (admin): no new deliveries; its pending ones fail",
+        "tags": ["webhooks"],
+        "security": SECURED,
+        "parameters": webhook_id,
+        "responses": answers({"204": {"description": "Deleted"}}, 401, 403, 404, 503),
+    }})
+    spec.path("/v1/webhooks/{webhook_id}/deliveries", operations={"get": {
+        "summary": "A webhook's latest 100 deliveries (admin), newest first",
+        "description": _text("""
+            Each delivery is one event to this webhook; its `id` is the
+            X-Dealguard-Delivery header the receiver gets. `state` is pending (to be
+            tried at `next_attempt_at`), delivered (a 2xx answer) or failed (no 2xx
+            for 24 hours; the delay doubles from 1 s up to 1 h between attempts).
+            `last_error` is a short excerpt of what went wrong, never a whole answer.
+            """),
+        "tags": ["webhooks"],
+        "security": SECURED,
+        "parameters": webhook_id,
+        "responses": answers(_ok("{items}", ref("WebhookDeliveryList")), 401, 403, 404, 503),
+    }})

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.log.read.lookup import RESPONSE_FIELDS
+from app.log.write.outbox import EVENTS
 from app.stats.periods import PERIODS
 from app.vocabulary import (
     ACTIONS,
@@ -203,6 +204,27 @@ PENDING = closed({
     "decided_at": DATE_TIME,
 })
 
+WEBHOOK = closed({
+    "id": {"type": "string", "format": "uuid"},
+    "url": STRING,
+    "events": _array({"type": "string", "enum": list(EVENTS)}),
+    "created_at": DATE_TIME,
+})
+
+DELIVERY = closed({
+    "id": {"type": "string", "format": "uuid",
+           "description": "The X-Dealguard-Delivery header of every attempt."},
+    "event": {"type": "string", "enum": list(EVENTS)},
+    "event_id": {"type": "string", "format": "uuid", "description": "The body's `id`."},
+    "state": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+    "attempts": INTEGER,
+    "last_status_code": {"type": "integer", "nullable": True},
+    "last_error": {**NULLABLE_STRING, "maxLength": 200},
+    "next_attempt_at": {**DATE_TIME, "nullable": True},
+    "created_at": DATE_TIME,
+    "delivered_at": {**DATE_TIME, "nullable": True},
+})
+
 # Every component, by name.
 COMPONENTS: dict[str, Schema] = {
     "Outcome": {"type": "string", "enum": list(OUTCOMES)},
@@ -265,6 +287,10 @@ COMPONENTS: dict[str, Schema] = {
         "manager_id": NULLABLE_STRING,
         "points": _array(closed({"start": DATE, "end": DATE, "value": NUMBER})),
     }),
+    "Webhook": WEBHOOK,
+    "WebhookList": closed({"items": _array(ref("Webhook"))}),
+    "WebhookDelivery": DELIVERY,
+    "WebhookDeliveryList": closed({"items": _array(ref("WebhookDelivery"))}),
     "Live": closed({"status": {"type": "string", "enum": ["ok"]}}),
     "Ready": closed({"status": {"type": "string", "enum": ["ok"]},
                      "checks": {"type": "object", "additionalProperties": STRING}}),

@@ -10,7 +10,6 @@ the log's hash chain (app.log.write.approval), written before the answer.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, timedelta
 from decimal import Decimal
 from typing import Any
@@ -22,8 +21,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.approvals import clock
 from app.engine.combine import covered_by
 from app.jsontext import loads
-from app.log.models import Approval, Decision
+from app.log.models import Approval, Decision, OutboxEvent
 from app.log.write import approval as approval_record
+from app.log.write import outbox
 from app.log.write.writer import LinkTaken, LogWriteError
 from app.problems import Problem, unavailable
 from app.schemas import flatten_errors
@@ -31,8 +31,8 @@ from app.vocabulary import VERDICTS
 
 MAX_COMMENT = 1000
 
-# record -> rows written with it (the outbox's events), in its transaction.
-AlsoWrite = Callable[[dict[str, Any]], list[tuple[Table, dict[str, Any]]]]
+# A verdict -> the webhook event it causes (CONTRACT §10).
+EVENT_OF_VERDICT = {"approve": outbox.APPROVAL_APPROVED, "decline": outbox.APPROVAL_DECLINED}
 
 
 class VerdictSchema(Schema):
@@ -58,8 +58,12 @@ def check_body(body: Any) -> dict[str, Any]:
 
 def give(db_engine: Engine, decision_id: str, verdict: dict[str, Any], *, person_id: str,
          job_role: str, key_name: str | None, valid_hours: Any,
-         also: AlsoWrite | None = None) -> dict[str, Any]:
-    """Record `verdict` (check_body's) on a decision; the approval record as answered."""
+         subscribed: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Record `verdict` (check_body's) on a decision; the approval record as answered.
+
+    When a webhook subscribes to its event (`subscribed`), the event is written to the
+    outbox in the record's own transaction.
+    """
     decision = _decision(db_engine, decision_id)
     document = loads(decision.document)
     if decision.outcome != "require_approval":
@@ -80,8 +84,16 @@ def give(db_engine: Engine, decision_id: str, verdict: dict[str, Any], *, person
         expires_at=at + timedelta(hours=float(Decimal(str(valid_hours)))),
         decision_actor_id=decision.actor_id, proposal=document.get("proposal"),
         key_name=key_name)
+    event = EVENT_OF_VERDICT[verdict["verdict"]]
+
+    def with_event(record: dict[str, Any]) -> list[tuple[Table, dict[str, Any]]]:
+        if event not in subscribed:
+            return []
+        return [(OutboxEvent.__table__,
+                 outbox.event_row(event, approval_record.answer(record), at))]
+
     try:
-        record = approval_record.append(db_engine, doc, also)
+        record = approval_record.append(db_engine, doc, with_event)
     except LinkTaken:
         raise _second_verdict(job_role) from None
     except LogWriteError:

@@ -173,3 +173,30 @@ class PolicyState(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     version: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# SQLite auto-increments only a column declared exactly INTEGER PRIMARY KEY.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class OutboxEvent(Base):
+    """An event for the webhooks, written in the same transaction as the record that
+    caused it (a decision, an approval), so that no event is lost and none is sent for
+    a record that was never written. `dealguard worker` fans each one out into one
+    delivery per webhook subscribed to it (app/webhooks/)."""
+
+    __tablename__ = "outbox_events"
+
+    # The order the worker fans events out in.
+    seq: Mapped[int] = mapped_column(RowId, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    event: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The event's `data` as canonical JSON text, masked as the log is (CONTRACT §7).
+    data: Mapped[str] = mapped_column(Text)
+    # Set once the worker has made the event's deliveries.
+    fanned_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_outbox_events_fanned_out_at_seq", "fanned_out_at", "seq"),
+    )

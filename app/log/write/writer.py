@@ -5,6 +5,10 @@ SELECT ... FOR UPDATE (so several workers and several hosts on one database keep
 one chain), SQLite takes the write lock up front with BEGIN IMMEDIATE. The lock is
 held only for the few statements that append the record.
 
+An entry's webhook events (Entry.events) go into the outbox in the same transaction,
+with the logged document as their data (app/log/write/outbox.py): an event exists
+exactly when its decision does.
+
 `append_many` writes a group in one transaction; `write_group` gives each entry of a
 group its own outcome, so that one entry at fault never fails its neighbours. Both the
 worker's committer (group_commit.py) and the writer process (writer_process.py) call
@@ -24,9 +28,17 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.db import is_sqlite
 from app.jsontext import dumps
-from app.log.models import Approval, ApprovalRequest, ChainHead, Decision, DecisionReason
+from app.log.models import (
+    Approval,
+    ApprovalRequest,
+    ChainHead,
+    Decision,
+    DecisionReason,
+    OutboxEvent,
+)
 from app.log.write.chain import GENESIS, link
 from app.log.write.driver_sql import driver_sql, once_per_dialect
+from app.log.write.outbox import event_row
 from app.log.write.sqlite_lock import log_writers_queue
 
 HEAD_ID = 1
@@ -74,6 +86,10 @@ class Entry:
     body_text: str | None = None
     # A require_approval decision: the inboxes that show it (ApprovalRequest.audience).
     audiences: tuple[str, ...] = ()
+    # The webhook events this record causes (app/log/write/outbox.py), written in its
+    # transaction with the logged document as their data; only those some webhook
+    # wants, so a decision nobody listens for writes no event.
+    events: tuple[str, ...] = ()
 
     def for_transport(self) -> tuple:
         """This entry as a plain tuple for another process (Entry.from_transport).
@@ -88,12 +104,13 @@ class Entry:
             body = {}
         reasons = [(r.get("rule"), r.get("principle"), r.get("outcome")) for r in self.reasons]
         return (*(getattr(self, name) for name in _SCALARS), body, reasons, self.body_text,
-                self.audiences)
+                self.audiences, tuple(self.events))
 
     @classmethod
     def from_transport(cls, values: tuple) -> Entry:
-        *scalars, body, reasons, body_text, audiences = values
+        *scalars, body, reasons, body_text, audiences, events = values
         return cls(*scalars, body=body, body_text=body_text, audiences=audiences,
+                   events=events,
                    reasons=[{"rule": rule, "principle": principle, "outcome": outcome}
                             for rule, principle, outcome in reasons])
 
@@ -168,7 +185,7 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
         if head is None:
             raise _NoHead()
         seq, prev_hash = int(head[0]), head[1]
-        rows, reasons, asked, written = [], [], [], []
+        rows, reasons, asked, events, written = [], [], [], [], []
         for entry, with_seq in zip(entries, templates, strict=True):
             seq += 1
             document = with_seq(seq)
@@ -178,6 +195,8 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
             asked.extend(sql.request_params({"decision_seq": seq, "audience": audience,
                                              "decided_at": entry.decided_at})
                          for audience in entry.audiences)
+            events.extend(sql.event_params(event_row(event, document, entry.decided_at))
+                          for event in entry.events)
             written.append(Written(seq, prev_hash, digest, document))
             prev_hash = digest
         # psycopg: the inserts and the head's move go in one round trip (a pipeline)
@@ -188,6 +207,8 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
                 cursor.executemany(sql.insert_reason, reasons)
             if asked:
                 cursor.executemany(sql.insert_request, asked)
+            if events:
+                cursor.executemany(sql.insert_event, events)
             cursor.execute(sql.move_head, sql.head_params(seq, prev_hash))
         raw.commit()
         return written
@@ -238,7 +259,7 @@ def _link_on_driver(db_engine: Engine, sql: _Statements, rows_of: LinkRows) -> N
         seq = int(head[0]) + 1
         rows, digest = rows_of(seq, head[1])
         for table, values in rows:
-            statement, params = _insert_statement(table, db_engine.dialect)
+            statement, params = _insert_statement(table, tuple(values), db_engine.dialect)
             cursor.execute(statement, params(values))
         cursor.execute(sql.move_head, sql.head_params(seq, digest))
         raw.commit()
@@ -250,14 +271,14 @@ def _link_on_driver(db_engine: Engine, sql: _Statements, rows_of: LinkRows) -> N
     raw.close()
 
 
-_inserts: dict[tuple[str, str, str], tuple[str, Any]] = {}
+_inserts: dict[tuple, tuple[str, Any]] = {}
 
 
-def _insert_statement(table: Table, dialect) -> tuple[str, Any]:
-    key = (table.name, dialect.name, dialect.driver)
+def _insert_statement(table: Table, columns: tuple[str, ...], dialect) -> tuple[str, Any]:
+    """INSERT of `columns` into `table` as driver SQL, compiled once per dialect."""
+    key = (table.name, columns, dialect.name, dialect.driver)
     if key not in _inserts:
-        columns = [c.name for c in table.columns]
-        _inserts[key] = driver_sql(insert(table).inline(), dialect, columns, table)
+        _inserts[key] = driver_sql(insert(table).inline(), dialect, list(columns), table)
     return _inserts[key]
 
 
@@ -343,10 +364,12 @@ class _Statements:
     insert_decision: str
     insert_reason: str
     insert_request: str
+    insert_event: str
     move_head: str
     decision_params: Any  # dict of column values -> the driver's parameters
     reason_params: Any
     request_params: Any
+    event_params: Any
     head_params: Any
     integrity_error: type[Exception]
     # Errors about the values of an entry, not about the database (RefusedEntry).
@@ -371,6 +394,9 @@ def _compile(dialect) -> _Statements:
     request_columns = [c.name for c in requests.columns if c.name != "id"]
     request_sql, request_params = driver_sql(insert(requests).inline(), dialect,
                                              request_columns, requests)
+    outbox = OutboxEvent.__table__
+    event_columns = ["id", "event", "occurred_at", "data"]
+    event_sql, event_params = driver_sql(insert(outbox).inline(), dialect, event_columns, outbox)
     move_sql, move_params = driver_sql(move, dialect)
     dbapi = dialect.dbapi
     return _Statements(
@@ -379,10 +405,12 @@ def _compile(dialect) -> _Statements:
         insert_decision=decision_sql,
         insert_reason=reason_sql,
         insert_request=request_sql,
+        insert_event=event_sql,
         move_head=move_sql,
         decision_params=decision_params,
         reason_params=reason_params,
         request_params=request_params,
+        event_params=event_params,
         head_params=lambda seq, digest: move_params(
             {"head_id": HEAD_ID, "new_seq": seq, "new_hash": digest}),
         integrity_error=dbapi.IntegrityError,

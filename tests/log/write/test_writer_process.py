@@ -372,3 +372,20 @@ def test_ready_says_so_when_no_writer_process_can_start(app, client, monkeypatch
     down = client.get("/health/ready")
     assert down.status_code == 503
     assert "cannot start" in down.get_json()["checks"]["log"]
+
+
+def test_the_writer_process_writes_a_decisions_event_with_it(app, client, make_key, db_engine):
+    from app.jsontext import loads
+    from app.log.models import OutboxEvent
+
+    admin = make_key("admin")
+    assert client.post("/v1/webhooks", headers=admin, json={
+        "url": "http://127.0.0.1:9/hook", "events": ["decision.require_approval"],
+        "secret": "s" * 16}).status_code == 201
+    answer = client.post("/v1/decisions", json=make_body("discount"),
+                         headers=make_key("crm")).get_json()
+    assert answer["outcome"] == "require_approval"
+    with db_engine.connect() as connection:
+        rows = connection.execute(select(OutboxEvent.event, OutboxEvent.data)).all()
+    assert [(event, loads(data)["decision_id"]) for event, data in rows] == [
+        ("decision.require_approval", answer["decision_id"])]
