@@ -69,6 +69,7 @@ def test_an_unreadable_log_is_503(client, compliance, db_engine):
 
     with db_engine.begin() as connection:
         connection.execute(text("DROP TABLE decision_reasons"))
+        connection.execute(text("DROP TABLE approval_requests"))
         connection.execute(text("DROP TABLE decisions"))
     for path in ("/v1/decisions", "/v1/decisions/verify", "/v1/decisions/x",
                  "/v1/decisions?rule=r"):

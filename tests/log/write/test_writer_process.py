@@ -122,6 +122,7 @@ def test_a_write_the_database_refuses_is_a_503_and_logs_nothing(app, client, mak
     headers = make_key("crm")
     with db_engine.begin() as connection:
         connection.execute(text("DROP TABLE decision_reasons"))
+        connection.execute(text("DROP TABLE approval_requests"))
         connection.execute(text("DROP TABLE decisions"))
     response = client.post("/v1/decisions", json=make_body("claim"), headers=headers)
     assert response.status_code == 503
