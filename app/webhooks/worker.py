@@ -238,6 +238,15 @@ class Worker:
             return {**outcome, "state": DELIVERED, "next_attempt_at": None,
                     "delivered_at": now}
         again = retry_at(first, attempts, now)
+        # The ids and the status only: never the URL (it may carry a token), nor what
+        # the receiver answered.
+        reason = f"HTTP {answer.status}" if answer.status is not None else answer.error
+        if again is None:
+            log.warning("webhook delivery %s failed for good after %d attempts (%s)",
+                        item.id, attempts, reason)
+        else:
+            log.info("webhook delivery %s attempt %d failed (%s); next at %s", item.id,
+                     attempts, reason, decided_at_text(again))
         return {**outcome, "state": PENDING if again else FAILED, "next_attempt_at": again,
                 "delivered_at": None}
 
