@@ -66,6 +66,10 @@ class Sender:
                                          timeout=urllib3.Timeout(total=timeout))
 
     def post(self, url: str, body: bytes, head: dict[str, str]) -> Answer:
+        """One attempt. The connection, and the wait for the answer's head, are each
+        bounded by what is left of the timeout; so is reading the answer's body. (A
+        receiver that sends its head a byte at a time, each within the timeout, could
+        still hold an attempt longer: every read is bounded, not their sum.)"""
         deadline = time.monotonic() + self._timeout
         try:
             response = self._pool.request("POST", url, body=body, headers=head,
