@@ -1,7 +1,7 @@
 """`dealguard worker`: delivers the webhooks' events until told to stop (CONTRACT §8, §10).
 
-SIGTERM or SIGINT (Ctrl-C) lets the delivery under way finish, hands back the others
-it had taken, and exits 0. Run as many as you like, on one host or several.
+SIGTERM or SIGINT (Ctrl-C) lets the deliveries under way finish (5 s at most), hands
+back the others it had taken, and exits 0. Run as many as you like, on one host or several.
 """
 
 from __future__ import annotations

@@ -55,17 +55,21 @@ def headers(secret: str, body: bytes, event: str, delivery_id: str) -> dict[str,
 
 
 class Sender:
-    """POSTs with a pool of kept-alive connections; one per worker (not thread-safe use
-    is fine: urllib3's pools are)."""
+    """POSTs with kept-alive connections (up to `connections` per receiver); safe to
+    use from several threads at once, as urllib3's pools are."""
 
-    def __init__(self, timeout: float = TIMEOUT_SECONDS) -> None:
+    def __init__(self, timeout: float = TIMEOUT_SECONDS, connections: int = 8) -> None:
         self._timeout = timeout
         # retries=False: no second try inside an attempt, and a redirect is answered,
         # not followed (the worker retries on its own schedule).
-        self._pool = urllib3.PoolManager(num_pools=64, maxsize=4, retries=False,
+        self._pool = urllib3.PoolManager(num_pools=64, maxsize=connections, retries=False,
                                          timeout=urllib3.Timeout(total=timeout))
 
     def post(self, url: str, body: bytes, head: dict[str, str]) -> Answer:
+        """One attempt. The connection, and the wait for the answer's head, are each
+        bounded by what is left of the timeout; so is reading the answer's body. (A
+        receiver that sends its head a byte at a time, each within the timeout, could
+        still hold an attempt longer: every read is bounded, not their sum.)"""
         deadline = time.monotonic() + self._timeout
         try:
             response = self._pool.request("POST", url, body=body, headers=head,

@@ -2,7 +2,8 @@
 
     fan out   each new event -> one pending delivery per active webhook subscribed to it
     claim     due pending deliveries, leased to this worker for a while
-    deliver   POST each (delivery.py); 2xx delivered, else retried later, or failed
+    deliver   POST them, several at once (delivery.py); 2xx delivered, else retried
+              later, or failed
 
 Several workers may run at once, on one host or many. Each step that picks rows is one
 UPDATE ... WHERE id IN (SELECT ...) RETURNING: on PostgreSQL its SELECT takes the rows
@@ -29,6 +30,7 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,6 +56,9 @@ GIVE_UP_AFTER = timedelta(hours=24)
 class Limits:
     fan_out_batch: int = 500  # events per fan-out transaction
     claim_batch: int = 20  # deliveries a worker takes at once
+    # POSTs under way at once: a receiver that never answers holds one of them for the
+    # timeout, not the deliveries to every other webhook behind it.
+    parallel: int = 8
     idle_seconds: float = 0.5  # the wait when there is nothing to do
     timeout: float = delivery.TIMEOUT_SECONDS
 
@@ -102,10 +107,13 @@ class Worker:
         self._service_secret = service_secret
         self._limits = limits
         self._clock = clock
-        self._sender = sender if sender is not None else delivery.Sender(limits.timeout)
+        self._sender = (sender if sender is not None
+                        else delivery.Sender(limits.timeout, connections=limits.parallel))
         self.name = name or f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._postgres = is_postgresql(db_engine)
+        self._posts = ThreadPoolExecutor(max_workers=limits.parallel,
+                                         thread_name_prefix="webhook-post")
 
     # -- the loop --------------------------------------------------------------------
 
@@ -203,17 +211,21 @@ class Worker:
     # -- deliver ---------------------------------------------------------------------
 
     def deliver(self, claimed: list[Claimed]) -> None:
-        """Make each claimed delivery, then write their outcomes in one transaction.
+        """Make the claimed deliveries (several at once), then write their outcomes in
+        one transaction.
 
-        Stopped meanwhile, it finishes the delivery under way, writes what was done and
-        hands the rest back at once (their leases end now) for any worker to take."""
-        outcomes: list[dict[str, Any]] = []
-        for index, item in enumerate(claimed):
-            if self._stop.is_set():
-                self._release(claimed[index:])
-                break
-            outcomes.append(self._attempt(item))
-        self._record(outcomes)
+        Stopped meanwhile, it finishes the deliveries under way, writes what was done
+        and hands the rest back at once (their leases end now) for any worker to take."""
+
+        def attempt(item: Claimed) -> dict[str, Any] | None:
+            return None if self._stop.is_set() else self._attempt(item)
+
+        results = list(self._posts.map(attempt, claimed))
+        self._record([outcome for outcome in results if outcome is not None])
+        untried = [item for item, outcome in zip(claimed, results, strict=True)
+                   if outcome is None]
+        if untried:
+            self._release(untried)
 
     def _attempt(self, item: Claimed) -> dict[str, Any]:
         try:
@@ -238,6 +250,15 @@ class Worker:
             return {**outcome, "state": DELIVERED, "next_attempt_at": None,
                     "delivered_at": now}
         again = retry_at(first, attempts, now)
+        # The ids and the status only: never the URL (it may carry a token), nor what
+        # the receiver answered.
+        reason = f"HTTP {answer.status}" if answer.status is not None else answer.error
+        if again is None:
+            log.warning("webhook delivery %s failed for good after %d attempts (%s)",
+                        item.id, attempts, reason)
+        else:
+            log.info("webhook delivery %s attempt %d failed (%s); next at %s", item.id,
+                     attempts, reason, decided_at_text(again))
         return {**outcome, "state": PENDING if again else FAILED, "next_attempt_at": again,
                 "delivered_at": None}
 
@@ -268,4 +289,5 @@ class Worker:
                 .values(lease_until=None, leased_by=None))
 
     def close(self) -> None:
+        self._posts.shutdown()
         self._sender.close()
