@@ -27,7 +27,9 @@ def test_each_action_is_decided_and_logged(body, post, db_engine, action):
     assert list(answer) == RESPONSE_KEYS
     assert answer["action"] == action
     assert answer["outcome"] in ("allow", "require_approval", "deny")
-    assert set(answer["policy"]) == {"name", "version", "sha256"}
+    # CONTRACT §3's name, version and sha256, and §12's version of the database.
+    assert set(answer["policy"]) == {"name", "version", "sha256", "version_id"}
+    assert answer["policy"]["version_id"] == 1  # the file, imported at the first start
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", answer["decided_at"])
     assert answer["as_of"] == "2026-11-27"
     with db_engine.connect() as connection:

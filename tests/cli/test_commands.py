@@ -13,12 +13,15 @@ from app.cli.service import upgrade
 from app.db import Base
 from app.log.models import ChainHead
 
-MY_TABLES = {"api_keys", "decisions", "decision_reasons", "decision_chain", "policy_state"}
+MY_TABLES = {"api_keys", "decisions", "decision_reasons", "decision_chain", "policy_versions",
+             "decision_shadows"}
 # Indexes declared in app/log/models.py; other areas add (dialect-specific) ones of their own.
 MY_INDEXES = {"ix_decisions_action_outcome", "ix_decisions_actor_id", "ix_decisions_client_id",
               "ix_decisions_subject_id", "ix_decisions_order_id", "ix_decisions_decided_at",
               "ix_decision_reasons_rule", "ix_decision_reasons_principle",
-              "ix_decision_reasons_decision_seq"}
+              "ix_decision_reasons_decision_seq", "ix_decision_shadows_version",
+              "ux_policy_versions_one_active", "ux_policy_versions_one_shadow",
+              "ix_policy_versions_sha256"}
 
 
 @pytest.fixture

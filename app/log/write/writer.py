@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from app.db import is_sqlite
 from app.jsontext import dumps
-from app.log.models import ChainHead, Decision, DecisionReason
+from app.log.models import ChainHead, Decision, DecisionReason, DecisionShadow
 from app.log.write.chain import GENESIS, link
 from app.log.write.driver_sql import driver_sql, once_per_dialect
 from app.log.write.sqlite_lock import log_writers_queue
@@ -43,6 +43,23 @@ class RefusedEntry(LogWriteError):
     """The database (or the chain's own encoding) refused a value of an entry: a NUL in a
     string for PostgreSQL, a lone surrogate for UTF-8. Not a failure of the database, so
     the other entries of its group can be written without the one that holds it."""
+
+
+@dataclass(frozen=True)
+class ShadowResult:
+    """The shadow version's answer to one decision: an outcome, or the error it met.
+
+    Only values the service makes (an outcome, role names, an exception's type): no
+    request value, so the database never refuses it and it never fails the decision.
+    """
+
+    version_id: int
+    outcome: str | None
+    required_approvals: str | None  # the roles as a JSON list
+    error: str | None
+
+    def __iter__(self):
+        return iter((self.version_id, self.outcome, self.required_approvals, self.error))
 
 
 @dataclass
@@ -71,6 +88,11 @@ class Entry:
     # canonical.dumps(body), when the caller made it already: made by the request thread,
     # it is not made by the one thread that writes the log for a whole worker.
     body_text: str | None = None
+    # The policy version it was decided under (also in the document's "policy").
+    policy_version_id: int | None = None
+    # What the shadow policy answered, if one runs: written beside the record, in the
+    # same transaction (decision_shadows), never into the hashed document.
+    shadow: ShadowResult | None = None
 
     def for_transport(self) -> tuple:
         """This entry as a plain tuple for another process (Entry.from_transport).
@@ -84,14 +106,18 @@ class Entry:
         if self.body_text is not None and splices_seq_last(body):
             body = {}
         reasons = [(r.get("rule"), r.get("principle"), r.get("outcome")) for r in self.reasons]
-        return (*(getattr(self, name) for name in _SCALARS), body, reasons, self.body_text)
+        shadow = None if self.shadow is None else tuple(self.shadow)
+        return (*(getattr(self, name) for name in _SCALARS), body, reasons, self.body_text,
+                self.policy_version_id, shadow)
 
     @classmethod
     def from_transport(cls, values: tuple) -> Entry:
-        *scalars, body, reasons, body_text = values
+        *scalars, body, reasons, body_text, policy_version_id, shadow = values
         return cls(*scalars, body=body, body_text=body_text,
                    reasons=[{"rule": rule, "principle": principle, "outcome": outcome}
-                            for rule, principle, outcome in reasons])
+                            for rule, principle, outcome in reasons],
+                   policy_version_id=policy_version_id,
+                   shadow=None if shadow is None else ShadowResult(*shadow))
 
 
 # Entry's fields before `body`, in order: the positional part of its transport tuple.
@@ -164,13 +190,15 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
         if head is None:
             raise _NoHead()
         seq, prev_hash = int(head[0]), head[1]
-        rows, reasons, written = [], [], []
+        rows, reasons, shadows, written = [], [], [], []
         for entry, with_seq in zip(entries, templates, strict=True):
             seq += 1
             document = with_seq(seq)
             digest = link(prev_hash, document)
             rows.append(sql.decision_params(_row(entry, seq, document, prev_hash, digest)))
             reasons.extend(sql.reason_params(reason) for reason in _reason_rows(entry, seq))
+            if entry.shadow is not None:
+                shadows.append(sql.shadow_params(_shadow_row(entry.shadow, seq)))
             written.append(Written(seq, prev_hash, digest, document))
             prev_hash = digest
         # psycopg: the inserts and the head's move go in one round trip (a pipeline)
@@ -179,6 +207,8 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
             cursor.executemany(sql.insert_decision, rows)
             if reasons:
                 cursor.executemany(sql.insert_reason, reasons)
+            if shadows:
+                cursor.executemany(sql.insert_shadow, shadows)
             cursor.execute(sql.move_head, sql.head_params(seq, prev_hash))
         raw.commit()
         return written
@@ -239,6 +269,12 @@ def _reason_rows(entry: Entry, seq: int) -> list[dict[str, Any]]:
     ]
 
 
+def _shadow_row(shadow: ShadowResult, seq: int) -> dict[str, Any]:
+    return {"decision_seq": seq, "version_id": shadow.version_id,
+            "outcome": shadow.outcome, "required_approvals": shadow.required_approvals,
+            "error": None if shadow.error is None else shadow.error[:200]}
+
+
 def _document_template(body: dict[str, Any], text: str | None = None):
     """seq -> the canonical document text of `body` plus "seq".
 
@@ -266,9 +302,11 @@ class _Statements:
     lock_head: str
     insert_decision: str
     insert_reason: str
+    insert_shadow: str
     move_head: str
     decision_params: Any  # dict of column values -> the driver's parameters
     reason_params: Any
+    shadow_params: Any
     head_params: Any
     integrity_error: type[Exception]
     # Errors about the values of an entry, not about the database (RefusedEntry).
@@ -289,6 +327,9 @@ def _compile(dialect) -> _Statements:
     # inline(): no RETURNING of the new ids, which nobody reads.
     reason_sql, reason_params = driver_sql(insert(reasons).inline(), dialect, reason_columns,
                                             reasons)
+    shadows = DecisionShadow.__table__
+    shadow_sql, shadow_params = driver_sql(insert(shadows).inline(), dialect,
+                                           [c.name for c in shadows.columns], shadows)
     move_sql, move_params = driver_sql(move, dialect)
     dbapi = dialect.dbapi
     return _Statements(
@@ -296,9 +337,11 @@ def _compile(dialect) -> _Statements:
         lock_head=lock_sql,
         insert_decision=decision_sql,
         insert_reason=reason_sql,
+        insert_shadow=shadow_sql,
         move_head=move_sql,
         decision_params=decision_params,
         reason_params=reason_params,
+        shadow_params=shadow_params,
         head_params=lambda seq, digest: move_params(
             {"head_id": HEAD_ID, "new_seq": seq, "new_hash": digest}),
         integrity_error=dbapi.IntegrityError,
@@ -328,6 +371,7 @@ def _row(entry: Entry, seq: int, document: str, prev_hash: str, digest: str) -> 
         "policy_name": entry.policy_name,
         "policy_version": entry.policy_version,
         "policy_sha256": entry.policy_sha256,
+        "policy_version_id": entry.policy_version_id,
         "as_of": entry.as_of,
         "decided_at": entry.decided_at,
         "duration_ms": entry.duration_ms,
