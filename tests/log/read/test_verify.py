@@ -94,7 +94,8 @@ OTHER_VALUES = {
     "actor_id": "m-2", "actor_role": "head_of_sales", "client_id": "c-2",
     "subject_id": "cl-2", "order_id": "o-2", "key_name": "someone-else",
     "policy_name": "other-policy", "policy_version": "1999.1", "policy_sha256": "0" * 64,
-    "policy_version_id": 99, "as_of": date(2020, 1, 1), "decided_at": datetime(2020, 1, 1, 12, tzinfo=UTC),
+    "policy_version_id": 99, "as_of": date(2020, 1, 1),
+    "decided_at": datetime(2020, 1, 1, 12, tzinfo=UTC),
     "duration_ms": 99.5,
 }
 

@@ -36,7 +36,8 @@ OTHER = {"decision_id": "d-2", "request_id": "r-2", "request_fingerprint": "ef" 
          "action": "offer", "outcome": "deny", "actor_id": "m-2", "actor_role": "head_of_sales",
          "client_id": "c-2", "subject_id": "cl-2", "order_id": "o-2", "key_name": "crm-2",
          "policy_name": "q", "policy_version": "2", "policy_sha256": "00" * 32,
-         "policy_version_id": 7, "as_of": date(2026, 11, 28), "decided_at": datetime(2026, 11, 27, 9, 0, 1, tzinfo=UTC),
+         "policy_version_id": 7, "as_of": date(2026, 11, 28),
+         "decided_at": datetime(2026, 11, 27, 9, 0, 1, tzinfo=UTC),
          "duration_ms": 0.5}
 
 
