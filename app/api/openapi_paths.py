@@ -163,7 +163,7 @@ def add_policy(spec: APISpec) -> None:
         "security": SECURED,
         "responses": {**_ok("The new policy", ref("Policy")), **invalid},
     }})
-    add_versions(spec, yaml_body, invalid)
+    add_versions(spec, yaml_body)
     window = [p for p in FILTERS if p["name"] in ("since", "until", "action")]
     spec.path("/v1/policy/impact", operations={"post": {
         "summary": "Replay logged decisions under a candidate rules.yaml; what would change. "
@@ -184,11 +184,17 @@ def add_policy(spec: APISpec) -> None:
     }})
 
 
-def add_versions(spec: APISpec, yaml_body: dict[str, Any], invalid: dict[str, Any]) -> None:
+def add_versions(spec: APISpec, yaml_body: dict[str, Any]) -> None:
     """CONTRACT §12: the versions, their diff, publish, shadow and its report."""
     version_id = {"name": "version_id", "in": "path", "required": True,
                   "schema": {"type": "integer", "minimum": 1}}
     missing = problems(404)
+    # A parameter refused (a Problem), or a policy that is not valid or cannot be loaded
+    # (a PolicyProblem with its line-numbered errors).
+    invalid = {"422": {"description": "A parameter, or the policy, is not valid; `errors` "
+                                      "says why.",
+                       "content": {"application/problem+json": {"schema": {"oneOf": [
+                           ref("Problem"), ref("PolicyProblem")]}}}}}
     conflict = {"409": {"description": "Another publish or shadow run won a race, or the "
                                        "active version cannot be its own shadow"}}
     spec.path("/v1/policy/versions", operations={
