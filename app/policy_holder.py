@@ -128,7 +128,8 @@ class PolicyHolder:
         now = time.monotonic()
         if now - self._checked >= self.check_interval:
             self._checked = now
-            self.refresh()
+            # Not behind another thread that compiles a version: decide with what runs.
+            self.refresh(wait=False)
         running = self._running
         if running is None:
             raise PolicyUnavailable(self._problems or [
@@ -154,25 +155,34 @@ class PolicyHolder:
         text = store.text_of(self.db_engine, version_id)
         return self._compile(text, f"version-{version_id}.yaml")
 
-    def refresh(self) -> None:
-        """Switch to the versions the database names, if they can be loaded here."""
+    def refresh(self, wait: bool = True) -> None:
+        """Switch to the versions the database names, if they can be loaded here.
+
+        One thread at a time; with `wait` False, none if another one is at it."""
+        if not self._lock.acquire(blocking=wait):
+            return
+        try:
+            self._refresh()
+        finally:
+            self._lock.release()
+
+    def _refresh(self) -> None:
         try:
             pointers = store.pointers(self.db_engine)
         except SQLAlchemyError:
             return  # the database is away: keep running what runs
         if pointers.active is None:
             return
-        with self._lock:  # one thread compiles; the others decide with what runs
-            self._wanted_active = pointers.active[0]
-            running = self._running
-            active = self._follow_active(running, pointers.active)
-            shadow = self._follow_shadow(running, pointers.shadow)
-            if active is None:
-                return
-            if running is None or (active, shadow) != (
-                    (running.policy, running.version_id), running.shadow):
-                self._running = Running(active[0], active[1], shadow)
-                self._problems = []
+        self._wanted_active = pointers.active[0]
+        running = self._running
+        active = self._follow_active(running, pointers.active)
+        shadow = self._follow_shadow(running, pointers.shadow)
+        if active is None:
+            return
+        if running is None or (active, shadow) != (
+                (running.policy, running.version_id), running.shadow):
+            self._running = Running(active[0], active[1], shadow)
+            self._problems = []
 
     def _follow_active(self, running: Running | None,
                        wanted: tuple[int, str]) -> tuple[Any, int | None] | None:

@@ -372,3 +372,24 @@ def test_ready_says_so_when_no_writer_process_can_start(app, client, monkeypatch
     down = client.get("/health/ready")
     assert down.status_code == 503
     assert "cannot start" in down.get_json()["checks"]["log"]
+
+
+def test_the_version_id_and_the_shadow_cross_the_pipe(app, client, make_key, db_engine,
+                                                      candidate_text):
+    # The writer child gets entries as tuples (Entry.for_transport): the policy version a
+    # decision was made under and the shadow's outcome must reach the database as well.
+    from app.log.models import DecisionShadow
+
+    admin = make_key("admin")
+    candidate = candidate_text.replace("wholesale:   [10, 15, 20]", "wholesale:   [10, 12, 12]")
+    client.post("/v1/policy/versions", data=candidate, content_type="text/yaml", headers=admin)
+    assert client.post("/v1/policy/versions/2/shadow", headers=admin).status_code == 200
+    answer = client.post("/v1/decisions", json=make_body("discount"), headers=admin).get_json()
+    assert answer["outcome"] == "require_approval"
+    with db_engine.connect() as connection:
+        row = connection.execute(
+            select(Decision.policy_version_id, DecisionShadow.version_id,
+                   DecisionShadow.outcome, DecisionShadow.error)
+            .join(DecisionShadow, DecisionShadow.decision_seq == Decision.seq)
+            .where(Decision.decision_id == answer["decision_id"])).one()
+    assert tuple(row) == (1, 2, "deny", None)
