@@ -12,6 +12,7 @@ from app.api.respond import json_response
 from app.auth import current_key, requires
 from app.policy_holder import problems_of
 from app.problems import Problem, invalid_policy
+from app.schemas.strict import Visible, has_invisible
 from app.versions.store import MAX_COMMENT
 
 blueprint = Blueprint("policy_versions", __name__)
@@ -69,6 +70,9 @@ def propose() -> Response:
     if len(comment) > MAX_COMMENT:
         raise Problem(422, f"The comment is longer than {MAX_COMMENT} characters.",
                       {"comment": [f"At most {MAX_COMMENT} characters."]})
+    if has_invisible(comment):  # NUL, which PostgreSQL refuses in text, among them
+        raise Problem(422, "The comment holds a control or invisible character.",
+                      {"comment": [Visible.error]})
     text = policy_text()
     if not text.strip():
         raise Problem(422, "Empty body: send the proposed rules.yaml as the body.")

@@ -74,7 +74,10 @@ def _run(work):
 def propose(file: str, comment: str, author: str) -> None:
     """Store FILE as a draft version; print it. A file with mistakes stores nothing."""
     from app.engine import PolicyError
+    from app.versions.store import MAX_COMMENT
 
+    if len(comment) > MAX_COMMENT:
+        raise click.ClickException(f"the comment is longer than {MAX_COMMENT} characters")
     try:
         text = Path(file).read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:

@@ -96,6 +96,7 @@ def test_only_admin_proposes_publishes_and_shadows(client, propose, make_key):
 def test_a_long_comment_or_an_unknown_parameter_is_a_422(client, propose, admin,
                                                          candidate_text):
     assert propose(comment="x" * 1001).status_code == 422
+    assert propose(comment="nul \x00 here").status_code == 422
     response = client.post("/v1/policy/versions?author=me", data=changed(candidate_text),
                            content_type="text/yaml", headers=admin)
     assert response.status_code == 422 and "author" in response.get_json()["errors"]
@@ -179,6 +180,20 @@ def test_four_eyes_the_author_may_not_publish(settings, make_key, candidate_text
     assert running_id(client, author) == 1
     assert publish(client, other, proposed["version_id"]).status_code == 200
     assert running_id(client, author) == proposed["version_id"]
+    app.extensions["dealguard.db_engine"].dispose()
+
+
+def test_four_eyes_refuses_a_reload_and_keeps_the_file_as_a_draft(settings, make_key):
+    path = Path(settings.policy_path)
+    path.write_text(changed(path.read_text(encoding="utf-8")), encoding="utf-8")
+    app = create_app(replace(settings, four_eyes=True))
+    client = app.test_client()
+    admin, other = make_key("admin"), make_key("admin")
+    refused = client.post("/v1/policy/reload", headers=admin)
+    assert refused.status_code == 403 and "version 2" in refused.get_json()["detail"]
+    assert running_id(client, admin) == 1
+    assert publish(client, other, 2).status_code == 200
+    assert running_id(client, admin) == 2
     app.extensions["dealguard.db_engine"].dispose()
 
 
