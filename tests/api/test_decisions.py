@@ -125,6 +125,7 @@ def test_claim_replacement_on_a_denied_claim_is_denied(body, post):
 def test_claim_replacement_when_the_log_cannot_be_read_is_a_503(body, post, db_engine):
     claim = post(body("claim")).get_json()
     with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_shadows"))
         connection.execute(text("DROP TABLE decision_reasons"))
         connection.execute(text("DROP TABLE decisions"))
     replacement = body("shipment", shipment={"id": "s-2", "amount": 1,

@@ -67,6 +67,7 @@ def test_an_unreadable_log_is_503(client, compliance, db_engine):
     from sqlalchemy import text
 
     with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_shadows"))
         connection.execute(text("DROP TABLE decision_reasons"))
         connection.execute(text("DROP TABLE decisions"))
     for path in ("/v1/decisions", "/v1/decisions/verify", "/v1/decisions/x",

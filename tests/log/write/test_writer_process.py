@@ -121,6 +121,7 @@ def test_a_write_the_database_refuses_is_a_503_and_logs_nothing(app, client, mak
                                                                  db_engine):
     headers = make_key("crm")
     with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_shadows"))
         connection.execute(text("DROP TABLE decision_reasons"))
         connection.execute(text("DROP TABLE decisions"))
     response = client.post("/v1/decisions", json=make_body("claim"), headers=headers)
