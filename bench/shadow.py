@@ -8,7 +8,9 @@ with a crm key: parsing, the policy, the record, the log's append (synchronous=F
 SQLite) and the answer, one request at a time. Blocks of 200 requests alternate between
 no shadow and a shadow version (the same policy with other discount limits, so it
 decides otherwise often) until each mode has `--n`; the alternation spreads a busy
-neighbour's noise over both. Prints p50/p95/mean per mode and the differences.
+neighbour's noise over both. Prints p50/p95/mean per mode and the differences; then,
+since on a busy machine those differences are mostly noise, the shadow's own step
+(app.decision_service._shadow: judge the request, make its row) timed alone, in-process.
 """
 
 from __future__ import annotations
@@ -121,8 +123,25 @@ def _run(url: str, n: int, which: str) -> None:
           f"mean {deltas[2]:+8.0f} µs")
     print(f"  the shadow changed {report['changed']} of {report['evaluated']} decisions "
           f"({report['by_transition']}), errors {report['errors']}")
+    _time_the_step(app, requests[:n], version_id)
     app.extensions["dealguard.policy"].close()
     app.extensions["dealguard.db_engine"].dispose()
+
+
+def _time_the_step(app, requests: list[dict], version_id: int) -> None:
+    from app.decision_service import _shadow
+    from app.policy_holder import Shadow
+    from bench.timing import time_calls
+
+    with app.app_context():
+        from app.api.decisions import _context
+
+        context = _context()
+    shadow = Shadow(version_id, app.extensions["dealguard.policy"].load(version_id))
+    spent = time_calls(lambda body: _shadow(context, shadow, body, "2026-11-27"), requests,
+                       warmup=min(500, len(requests)))
+    print(f"  the shadow step alone: p50 {percentile(spent, 50):.0f} µs   "
+          f"p95 {percentile(spent, 95):.0f} µs   mean {statistics.fmean(spent) / 1000:.0f} µs")
 
 
 if __name__ == "__main__":
