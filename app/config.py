@@ -49,6 +49,9 @@ class Settings:
     # something is really wrong; and a slow writer taken for hung costs 503s and a new
     # process, never a wrong answer: what it committed is answered as logged.
     log_write_timeout: float = 6.0
+    # Four eyes on the policy (CONTRACT §12): a version is published by someone other
+    # than its author (DEALGUARD_FOUR_EYES=1).
+    four_eyes: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -90,6 +93,9 @@ class Settings:
         if not low <= log_write_timeout <= high:
             raise RuntimeError("DEALGUARD_LOG_WRITE_TIMEOUT must be a number of seconds "
                                f"from {low:g} to {high:g}")
+        four_eyes = env.get("DEALGUARD_FOUR_EYES", "0")
+        if four_eyes not in ("0", "1"):
+            raise RuntimeError("DEALGUARD_FOUR_EYES must be 1 (on) or 0 (off)")
         return cls(
             database_url=env.get("DEALGUARD_DATABASE_URL", cls.database_url),
             policy_path=env.get("DEALGUARD_POLICY", cls.policy_path),
@@ -104,6 +110,7 @@ class Settings:
             digest_dir=env.get("DEALGUARD_DIGEST_DIR", ""),
             digest_public_key=env.get("DEALGUARD_DIGEST_PUBLIC_KEY", ""),
             log_write_timeout=log_write_timeout,
+            four_eyes=four_eyes == "1",
         )
 
 

@@ -1,7 +1,8 @@
 """One decision, from a parsed request body to a logged answer (CONTRACT §3).
 
     prepare  check who asks, and fingerprint the request as sent
-    decide   the running policy validates and judges it (app.engine)
+    decide   the running policy validates and judges it (app.engine); a shadow
+             version, if one runs, judges it too, and only that is noted
     record   its log record: masked, scrubbed, serialised (app.log.write.record)
     answer   append it to the hash chain (app.log.write), then answer
 
@@ -27,13 +28,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import telemetry
 from app.approvals import inbox, references
 from app.engine import Evaluation, InvalidRequest, Policy
+from app.engine.replay import judge
 from app.jsontext import dumps
 from app.log.read import lookup
 from app.log.write import columns, record
 from app.log.write.group_commit import GroupCommitter
 from app.log.write.masking import MaskingError, token
-from app.log.write.writer import DuplicateRequestId, Entry, LogWriteError
-from app.policy_holder import PolicyHolder, PolicyUnavailable
+from app.log.write.writer import DuplicateRequestId, Entry, LogWriteError, ShadowResult
+from app.policy_holder import PolicyHolder, PolicyUnavailable, Running, Shadow
 from app.problems import Problem, unavailable
 from app.schemas import NotAnObject
 from app.webhooks.subscriptions import Subscriptions
@@ -137,13 +139,14 @@ def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
     # entry is written (DuplicateRequestId), and only then is the first decision read
     # and replayed (answer). A query per decision to find the rare retry cost more than
     # deciding the retry again does.
-    policy, evaluation = _decide(ctx, body)
+    running, evaluation = _decide(ctx, body)
+    policy = running.policy
     response = {
         "decision_id": str(uuid.uuid4()),
         "request_id": body.get("request_id"),
         "action": evaluation.action,
         **evaluation.as_dict(),
-        "policy": {"name": policy.name, "version": policy.version, "sha256": policy.sha256},
+        "policy": _policy_named(running),
         "as_of": evaluation.as_of,
         "decided_at": columns.decided_at_text(datetime.now(UTC)),
         "duration_ms": round(float(evaluation.duration_ms), 3),
@@ -151,6 +154,8 @@ def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
     entry = _record(ctx, policy, body, caller, response, evaluation, fingerprint)
     if ctx.subscriptions is not None:
         entry.events = ctx.subscriptions.decision_events(response["outcome"])
+    if running.shadow is not None:
+        entry.shadow = _shadow(ctx, running.shadow, body, evaluation.as_of)
     return Prepared(response, entry, fingerprint, started)
 
 
@@ -194,10 +199,20 @@ def _fingerprint(secret: str, body: Any) -> str:
     return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), sha256).hexdigest()
 
 
-def _decide(ctx: Context, body: Any) -> tuple[Policy, Evaluation]:
+def _policy_named(running: Running) -> dict[str, Any]:
+    """The answer's `policy`: which policy, and which version of the database, decided."""
+    policy = running.policy
+    named = {"name": policy.name, "version": policy.version, "sha256": policy.sha256}
+    if running.version_id is not None:
+        named["version_id"] = running.version_id
+    return named
+
+
+def _decide(ctx: Context, body: Any) -> tuple[Running, Evaluation]:
     """The running policy and its evaluation of `body` (422 if invalid, 503 if no policy)."""
     try:
-        policy = ctx.holder.current()
+        running = ctx.holder.running()
+        policy = running.policy
     except PolicyUnavailable:
         raise unavailable("No policy is loaded; no decision can be made.") from None
     try:
@@ -212,7 +227,30 @@ def _decide(ctx: Context, body: Any) -> tuple[Policy, Evaluation]:
     except SQLAlchemyError:
         _log_failure("claim lookup")
         raise unavailable("The decision log cannot be read; try again.") from None
-    return policy, evaluation
+    return running, evaluation
+
+
+def _shadow(ctx: Context, shadow: Shadow, body: dict, as_of: str) -> ShadowResult:
+    """What the shadow version answers to the same request on the same business date.
+
+    Never raises: an error of the shadow (a version that failed to load here, a
+    request it refuses, anything it throws) is counted as that, and the decision
+    stands as the active version made it. Judged by the replay's own `judge`, as
+    `policy impact` judges a logged request.
+    """
+    if shadow.policy is None:
+        return ShadowResult(shadow.version_id, None, None, "not loaded")
+    try:
+        claims = _masked_claims(lookup.claim_lookup(ctx.database), body, ctx.secret)
+        judged = judge(shadow.policy, body, as_of, claims, ctx.timezone,
+                       approvals=references.lookup(ctx.database, ctx.secret))
+    except Exception as error:  # noqa: BLE001 - the shadow never fails a decision
+        return ShadowResult(shadow.version_id, None, None, type(error).__name__)
+    if judged.evaluation is None:
+        return ShadowResult(shadow.version_id, None, None, judged.failure or "invalid request")
+    after = judged.evaluation
+    return ShadowResult(shadow.version_id, after.outcome,
+                        dumps(list(after.required_approvals)), None)
 
 
 def _masked_claims(claims: Any, body: dict, secret: str) -> Any:

@@ -10,6 +10,7 @@ from flask import Flask
 BLUEPRINT_MODULES = (
     "app.api.health",
     "app.api.policy",
+    "app.api.policy_versions",
     "app.api.decisions",
     "app.api.log",
     "app.api.docs",

@@ -28,10 +28,17 @@ def ready() -> Response:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError:
         checks["database"] = "unreachable"
+    holder = current_app.extensions["dealguard.policy"]
     try:
-        current_app.extensions["dealguard.policy"].current()
+        holder.current()
     except PolicyUnavailable:
         checks["policy"] = "not loaded"
+    else:
+        # The active version failed to load in this process: it decides with the one
+        # before, unlike the others; out of the pool until it is fixed.
+        lagging = holder.not_following()
+        if lagging is not None:
+            checks["policy"] = lagging
     # No decision can be given that this worker cannot log: ready only if its last log
     # write (or, with none lately, a probe that writes and leaves the log as it was)
     # went through. A full disk, a database refusing writes, a hung writer process:

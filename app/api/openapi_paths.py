@@ -160,10 +160,12 @@ def add_policy(spec: APISpec) -> None:
                       "415": {"description": "A multipart or form body"}},
     }})
     spec.path("/v1/policy/reload", operations={"post": {
-        "summary": "Load the policy file again (admin); on error the running policy stays",
+        "summary": "Import the policy file as a new version and publish it (admin); on "
+                   "error the running policy stays",
         "security": SECURED,
         "responses": {**_ok("The new policy", ref("Policy")), **invalid},
     }})
+    add_versions(spec, yaml_body)
     window = [p for p in FILTERS if p["name"] in ("since", "until", "action")]
     spec.path("/v1/policy/impact", operations={"post": {
         "summary": "Replay logged decisions under a candidate rules.yaml; what would change. "
@@ -182,6 +184,90 @@ def add_policy(spec: APISpec) -> None:
                               "content": {"application/problem+json": {"schema": {"oneOf": [
                                   ref("Problem"), ref("PolicyProblem")]}}}}},
     }})
+
+
+def add_versions(spec: APISpec, yaml_body: dict[str, Any]) -> None:
+    """CONTRACT §12: the versions, their diff, publish, shadow and its report."""
+    version_id = {"name": "version_id", "in": "path", "required": True,
+                  "schema": {"type": "integer", "minimum": 1}}
+    missing = problems(404)
+    # A parameter refused (a Problem), or a policy that is not valid or cannot be loaded
+    # (a PolicyProblem with its line-numbered errors).
+    invalid = {"422": {"description": "A parameter, or the policy, is not valid; `errors` "
+                                      "says why.",
+                       "content": {"application/problem+json": {"schema": {"oneOf": [
+                           ref("Problem"), ref("PolicyProblem")]}}}}}
+    conflict = {"409": {"description": "Another publish or shadow run won a race, or the "
+                                       "active version cannot be its own shadow"}}
+    spec.path("/v1/policy/versions", operations={
+        "post": {
+            "summary": "Propose a rules.yaml as a draft version (admin); checked as "
+                       "/validate checks it",
+            "security": SECURED,
+            "parameters": [{"name": "comment", "in": "query",
+                            "schema": {"type": "string", "maxLength": 1000}}],
+            "requestBody": yaml_body,
+            "responses": {"201": {"description": "The draft",
+                                  "content": _json(ref("PolicyVersion"))},
+                          **problems(400, 413), **invalid,
+                          "415": {"description": "A multipart or form body"}},
+        },
+        "get": {
+            "summary": "Every policy version, newest first",
+            "security": SECURED,
+            "responses": _ok("The history", ref("PolicyVersions")),
+        },
+    })
+    spec.path("/v1/policy/versions/{version_id}", operations={"get": {
+        "summary": "One version, with its text",
+        "security": SECURED,
+        "parameters": [version_id],
+        "responses": {**_ok("The version", ref("PolicyVersionText")), **missing},
+    }})
+    spec.path("/v1/policy/versions/{version_id}/diff", operations={"get": {
+        "summary": "What the version changes: parameters, table cells, rules (semantic)",
+        "security": SECURED,
+        "parameters": [version_id, {
+            "name": "against", "in": "query",
+            "schema": {"type": "string", "pattern": "^(active|[0-9]+)$", "default": "active"},
+            "description": "`active` or a version id: the version compared from."}],
+        "responses": {**_ok("The changes", ref("PolicyDiff")), **missing, **problems(422)},
+    }})
+    spec.path("/v1/policy/versions/{version_id}/publish", operations={"post": {
+        "summary": "Make the version active on every worker and host within 2 s (admin); "
+                   "an older version is the rollback",
+        "description": "With DEALGUARD_FOUR_EYES=1 the publisher may not be the author "
+                       "(403). A version this process cannot load is refused (422).",
+        "security": SECURED,
+        "parameters": [version_id],
+        "responses": {**_ok("The version, now active", ref("PolicyVersion")),
+                      **missing, **conflict, **invalid},
+    }})
+    spec.path("/v1/policy/versions/{version_id}/shadow", operations={"post": {
+        "summary": "Evaluate the version beside the active one on every decision (admin); "
+                   "the answers stay the active one's",
+        "security": SECURED,
+        "parameters": [version_id],
+        "responses": {**_ok("The version, now in shadow", ref("PolicyVersion")),
+                      **missing, **conflict, **invalid},
+    }})
+    spec.path("/v1/policy/shadow", operations={
+        "delete": {
+            "summary": "Stop the shadow run (admin); its results stay",
+            "security": SECURED,
+            "responses": _ok("The version that ran, or null", ref("ShadowStopped")),
+        },
+        "get": {
+            "summary": "What the shadow version would have changed on live traffic",
+            "security": SECURED,
+            "parameters": [{"name": "version_id", "in": "query",
+                            "schema": {"type": "integer", "minimum": 1},
+                            "description": "A version whose run ended; default the one "
+                                           "running."}],
+            "responses": {**_ok("Counted by the database", ref("ShadowReport")),
+                          **problems(404, 422)},
+        },
+    })
 
 
 def add_service(spec: APISpec) -> None:

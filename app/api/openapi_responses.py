@@ -114,7 +114,10 @@ DECISION_PROPERTIES: dict[str, Schema] = {
         "approval_id": STRING,
         "problem": {"type": "string", "enum": list(APPROVAL_PROBLEMS)},
     }), "Referenced approvals that did not count, and why."),
-    "policy": closed({"name": STRING, "version": STRING, "sha256": STRING}),
+    # version_id: the policy_versions row it was decided under (absent in records
+    # from before versions were kept).
+    "policy": closed({"name": STRING, "version": STRING, "sha256": STRING,
+                      "version_id": INTEGER}, optional=("version_id",)),
     "as_of": DATE,
     "decided_at": DATE_TIME,
     "duration_ms": {"type": "number", "minimum": 0},
@@ -166,6 +169,53 @@ POLICY = closed({
     "loaded_at": DATE_TIME,
     "principles": {"type": "object", "additionalProperties": STRING},
     "rules": _array(ref("Rule")),
+    "version_id": {"type": "integer", "nullable": True,
+                   "description": "The running version; null when the versions could not be "
+                                  "read at start and the file runs as it is."},
+})
+
+VERSION_PROPERTIES: dict[str, Schema] = {
+    "version_id": INTEGER,
+    "name": STRING,
+    "version": {**STRING, "description": "The file's own version string."},
+    "sha256": STRING,
+    "author": {**STRING, "description": "The key (or person) that proposed it; `file` for "
+                                        "the import at the first start."},
+    "comment": STRING,
+    "created_at": DATE_TIME,
+    "status": {"type": "string", "enum": ["draft", "active", "retired", "shadow"]},
+    "published_at": {**DATE_TIME, "nullable": True},
+    "published_by": NULLABLE_STRING,
+}
+
+_CHANGE = closed({"name": STRING, "from": {"nullable": True}, "to": {"nullable": True}})
+
+POLICY_DIFF = closed({
+    "from": INTEGER,
+    "to": INTEGER,
+    "settings": _array(_CHANGE),
+    "parameters": _array(_CHANGE),
+    "tables": _array(closed({"table": STRING, "row": STRING, "column": STRING,
+                             "from": {"nullable": True}, "to": {"nullable": True}})),
+    "rules": closed({
+        "added": _array({"type": "object"}),
+        "removed": _array({"type": "object"}),
+        "changed": _array(closed({"id": STRING, "changes": _array({"type": "object"})})),
+    }),
+})
+
+SHADOW_REPORT = closed({
+    "version_id": INTEGER,
+    "version": STRING,
+    "running": {"type": "boolean"},
+    "since": {**DATE_TIME, "nullable": True},
+    "evaluated": INTEGER,
+    "changed": INTEGER,
+    "unchanged": INTEGER,
+    "errors": INTEGER,
+    "errors_by_kind": {"type": "object", "additionalProperties": INTEGER},
+    "by_transition": {"type": "object", "additionalProperties": INTEGER},
+    "samples": _array({"type": "object"}),
 })
 
 METRIC = closed({
@@ -267,6 +317,12 @@ COMPONENTS: dict[str, Schema] = {
     }),
     "Rule": RULE,
     "Policy": POLICY,
+    "PolicyVersion": closed(VERSION_PROPERTIES),
+    "PolicyVersionText": closed({**VERSION_PROPERTIES, "text": STRING}),
+    "PolicyVersions": closed({"items": _array(ref("PolicyVersion"))}),
+    "PolicyDiff": POLICY_DIFF,
+    "ShadowReport": SHADOW_REPORT,
+    "ShadowStopped": closed({"stopped": {"oneOf": [ref("PolicyVersion")], "nullable": True}}),
     "PolicyValidation": closed({"valid": {"type": "boolean", "enum": [True]},
                                 "rules": _array(ref("Rule"))}),
     "ActivitiesStored": closed({

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import impact_service
+from app import impact_service, version_service
 from app.api import database, paging
 from app.api.body import read_body
 from app.api.respond import json_response
-from app.auth import requires
+from app.auth import current_key, requires
 from app.policy_holder import PolicyUnavailable, problems_of
 from app.problems import Problem, invalid_policy, unavailable
 
@@ -35,16 +35,21 @@ def _holder():
 @requires(*EVERY_ROLE)
 def show_policy() -> Response:
     try:
-        policy = _holder().current()
+        running = _holder().running()
     except PolicyUnavailable:
         raise unavailable("No policy is loaded.") from None
-    return json_response(policy.describe())
+    return json_response(_described(running))
+
+
+def _described(running) -> dict:
+    """The policy as GET /v1/policy shows it, with the database's version id."""
+    return {**running.policy.describe(), "version_id": running.version_id}
 
 
 @blueprint.post("/v1/policy/validate")
 @requires(*EVERY_ROLE)
 def validate_policy() -> Response:
-    text = _policy_text()
+    text = policy_text()
     # Parse and check only: compiling durable_rules rulesets for a file that is never
     # run would cost time and (the engine keeps rulesets registered) memory per call.
     from app.engine.loader import parse_policy
@@ -61,12 +66,23 @@ def validate_policy() -> Response:
 @blueprint.post("/v1/policy/reload")
 @requires("admin")
 def reload_policy() -> Response:
+    """Import the policy file as a new version and publish it (CONTRACT §12)."""
+    holder = _holder()
     try:
-        policy = _holder().reload()
+        version_service.reload(holder, database.db_engine(), current_key().name,
+                               current_app.config["SETTINGS"].four_eyes)
+    except version_service.SameAuthor as refused:
+        raise Problem(403, f"Four eyes: the file is now version {refused.args[0]}, a draft; "
+                           "another admin publishes it.") from None
+    except version_service.NotLoadable as error:
+        return invalid_policy("The policy file was not loaded; the running policy stays.",
+                              problems_of(error.error))
+    except SQLAlchemyError:
+        raise  # the app's handler: a 503
     except Exception as error:  # noqa: BLE001 - the running policy stays
         return invalid_policy("The policy file was not loaded; the running policy stays.",
                               problems_of(error))
-    return json_response(policy.describe())
+    return json_response(_described(holder.running()))
 
 
 @blueprint.post("/v1/policy/impact")
@@ -83,7 +99,7 @@ def policy_impact() -> Response:
                                impact_service.DEFAULT_LIMIT)
     if (request.mimetype or "") not in YAML_TYPES:
         raise Problem(415, "Send the candidate rules.yaml as text (e.g. application/yaml).")
-    text = _policy_text()
+    text = policy_text()
     if not text.strip():
         # Not "six missing fields": usually curl's @file named a file that is not there.
         raise Problem(422, "Empty body: send the candidate rules.yaml as the body.")
@@ -105,7 +121,7 @@ def policy_impact() -> Response:
     return json_response(answer)
 
 
-def _policy_text() -> str:
+def policy_text() -> str:
     if (request.mimetype or "") in REFUSED_TYPES:
         raise Problem(415, "Send the rules.yaml text as the body (e.g. text/yaml).")
     raw = read_body()

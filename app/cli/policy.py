@@ -1,8 +1,9 @@
 """`dealguard check` and `dealguard policy lint|test|facts|impact|reload` (CONTRACT §8).
 
 check, lint, test and facts work offline: they need no database and log nothing.
-impact replays the decision log under a candidate; reload records the policy file as
-the one every server on the database runs.
+impact replays the decision log under a candidate (a file or a stored version); reload
+imports the policy file as a new version and publishes it; the versions' own commands
+are app/cli/policy_versions.py.
 """
 
 from __future__ import annotations
@@ -135,20 +136,42 @@ def test(directory: str | None, policy_path: str | None, coverage: bool) -> None
               help="replay at most this many of the newest matching decisions")
 def impact(candidate: str, since: str | None, until: str | None, action: str | None,
            limit: int) -> None:
-    """Replay logged decisions under CANDIDATE rules.yaml; print what would change."""
+    """Replay logged decisions under CANDIDATE (a rules.yaml, or a version id); print
+    what would change."""
     current = _settings()
     filters = filters_from_options(current, {"since": since, "until": until, "action": action})
-    if not Path(candidate).is_file():
-        raise click.ClickException(f"cannot read {candidate}: no such file")
+    database = open_database(current)
+    if not Path(candidate).is_file() and candidate.isascii() and candidate.isdigit():
+        policy = _version(database, int(candidate))
+    else:
+        if not Path(candidate).is_file():
+            raise click.ClickException(f"cannot read {candidate}: no such file")
+        try:
+            policy = load_policy(Path(candidate))
+        except PolicyError as error:
+            for problem in error.problems:
+                click.echo(problem.format(candidate), err=True)
+            sys.exit(1)
+    answer = impact_service.impact(database, policy, filters, limit, current.timezone)
+    click.echo(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
+
+
+def _version(database, version_id: int):
+    """The compiled policy of a stored version, for impact."""
+    from app.engine import load_policy_text
+    from app.versions.store import VersionNotFound, text_of
+
     try:
-        policy = load_policy(Path(candidate))
+        text = text_of(database, version_id)
+    except VersionNotFound:
+        raise click.ClickException(f"{version_id} is neither a file nor a policy "
+                                   "version") from None
+    try:
+        return load_policy_text(text, f"version-{version_id}.yaml")
     except PolicyError as error:
         for problem in error.problems:
-            click.echo(problem.format(candidate), err=True)
+            click.echo(problem.format(f"version {version_id}"), err=True)
         sys.exit(1)
-    answer = impact_service.impact(open_database(current), policy, filters, limit,
-                                   current.timezone)
-    click.echo(json.dumps(answer, indent=2, ensure_ascii=False, default=str))
 
 
 @policy_group.command("facts")
@@ -160,27 +183,38 @@ def facts() -> None:
         click.echo(line)
 
 
-# The command-line twin of POST /v1/policy/reload. Each worker of a running server
-# follows the policy recorded in the database's `policy_state` row (app/policy_holder.py):
-# at most once a second it compares that sha256 with the policy it runs and, when they
-# differ, loads its policy file again. So this loads DEALGUARD_POLICY exactly as a worker
-# would (a broken file changes nothing, exit 1) and records its sha256. The servers read
-# their own DEALGUARD_POLICY: run it where they run, on the same file.
+# The command-line twin of POST /v1/policy/reload: the file DEALGUARD_POLICY becomes a
+# new version (the active one if it is the same text) and is published; every server
+# process on the database runs it within 2 seconds (app/policy_holder.py). A broken file
+# changes nothing (exit 1).
 @policy_group.command("reload")
-def reload() -> None:
-    """Check the policy file and have every server on this database load it within 1 s."""
-    from app.policy_holder import record_version
+@click.option("--by", "by", default="command line", show_default=True,
+              help="who imports and publishes it")
+def reload(by: str) -> None:
+    """Import the policy file as a new version and publish it to every server."""
+    from app import version_service
+    from app.cli.policy_versions import _Compiler, _run
 
     current = _settings()
     policy = load_or_exit(current.policy_path)
-    database = open_database(current)
-    try:
-        record_version(database, policy)
-    finally:
-        database.dispose()
+
+    def work(database):
+        row = version_service.store.import_file(database, current.policy_path, by)
+        return version_service.publish(_Compiler(database), database, row.id, by,
+                                       current.four_eyes)
+
+    published = _run(work)
     click.echo(f"{current.policy_path}: {policy.name} {policy.version} "
-               f"(sha256 {policy.sha256[:12]}...) recorded; every server process on this "
-               "database loads it within a second")
+               f"(sha256 {policy.sha256[:12]}...) is version {published['version_id']}, "
+               "active; every server process on this database runs it within 2 seconds")
 
 
+def _attach_version_commands() -> None:
+    from app.cli import policy_versions
+
+    for command in policy_versions.commands:
+        policy_group.add_command(command)
+
+
+_attach_version_commands()
 commands = [check, policy_group]

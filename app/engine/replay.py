@@ -8,7 +8,9 @@ the first requests the candidate refuses are kept as samples.
 
 The requests come from wherever the caller reads them (the decision log, for
 `policy impact`: app/impact_service.py); nothing is written, and the candidate is
-dropped afterwards. The same replay serves a shadow run over live decisions.
+dropped afterwards. A shadow run over live decisions (app/decision_service.py) judges
+each request with the same `judge`, so a shadow's transitions are those impact counts
+on the same requests.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from app.engine.approvals import ApprovalLookup, Proposal, Referenced
 from app.engine.facts import ClaimLookup
-from app.engine.policy import Policy
+from app.engine.policy import Evaluation, Policy
 from app.schemas import InvalidRequest
 
 log = logging.getLogger(__name__)
@@ -67,22 +69,46 @@ def replay(candidate: Policy, decided: Iterable[Any], claims: ClaimLookup | None
     return impact
 
 
+@dataclass(frozen=True)
+class Judged:
+    """The candidate's answer to one request, or why it gave none."""
+
+    evaluation: Evaluation | None
+    errors: dict[str, Any] | None = None  # the request's field errors, or the failure
+    failure: str | None = None  # the type of an exception the candidate raised
+
+
+def judge(candidate: Policy, request: dict[str, Any], as_of: str | None,
+          claims: ClaimLookup | None, timezone: str,
+          approvals: ApprovalLookup | None = None) -> Judged:
+    """Decide `request` on its business date `as_of` under `candidate`; never raises.
+
+    `approvals` answers for the approvals the request references (app.engine.approvals).
+    """
+    try:
+        after = candidate.evaluate({**request, "as_of": as_of}, claims=claims,
+                                   timezone=timezone, approvals=approvals)
+    except InvalidRequest as error:
+        return Judged(None, errors=error.errors)
+    except Exception as error:  # noqa: BLE001 - one odd request must not end the caller
+        # The type only: the message could quote a (masked) request value.
+        name = type(error).__name__
+        return Judged(None, errors={"_schema": [f"The candidate could not decide it "
+                                                f"({name})."]}, failure=name)
+    return Judged(after)
+
+
 def _replay_one(impact: Impact, candidate: Policy, before: Any,
                 claims: ClaimLookup | None, timezone: str) -> None:
     impact.replayed += 1
-    request = {**before.request, "as_of": before.as_of}
-    try:
-        after = candidate.evaluate(request, claims=claims, timezone=timezone,
-                                   approvals=_as_first_counted(before.reasons))
-    except InvalidRequest as error:
-        _error(impact, before, error.errors)
+    judged = judge(candidate, before.request, before.as_of, claims, timezone,
+                   approvals=_as_first_counted(before.reasons))
+    if judged.evaluation is None:
+        if judged.failure is not None:
+            log.warning("replay of seq %s failed: %s", before.seq, judged.failure)
+        _error(impact, before, judged.errors or {})
         return
-    except Exception as error:  # noqa: BLE001 - one odd record must not end the replay
-        # The type only: the message could quote a (masked) request value.
-        log.warning("replay of seq %s failed: %s", before.seq, type(error).__name__)
-        _error(impact, before, {"_schema": [f"The candidate could not decide it "
-                                            f"({type(error).__name__})."]})
-        return
+    after = judged.evaluation
     if after.outcome == before.outcome:
         return
     impact.changed += 1

@@ -55,6 +55,8 @@ class Decision(Base):
     policy_name: Mapped[str] = mapped_column(String(128))
     policy_version: Mapped[str] = mapped_column(String(64))
     policy_sha256: Mapped[str] = mapped_column(String(64))
+    # The policy_versions row it was decided under; None before versions were kept.
+    policy_version_id: Mapped[int | None] = mapped_column(Integer)
     as_of: Mapped[date] = mapped_column(Date)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     duration_ms: Mapped[float] = mapped_column(Float)
@@ -164,15 +166,29 @@ class ApprovalRequest(Base):
     )
 
 
-class PolicyState(Base):
-    """One row: the policy the service runs, so every worker and host follows a reload."""
+class DecisionShadow(Base):
+    """What the shadow policy would have answered to a decision (CONTRACT §12).
 
-    __tablename__ = "policy_state"
+    Beside the hash chain, not in it: the decision is what was answered, and the
+    shadow's outcome is an observation about a candidate. Written in the same
+    transaction as its decision (app/log/write/writer.py), so there is never one
+    without the other, and at no cost of a commit of its own.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    version: Mapped[str] = mapped_column(String(64))
-    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __tablename__ = "decision_shadows"
+
+    decision_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("decisions.seq", ondelete="CASCADE"), primary_key=True,
+        autoincrement=False)
+    version_id: Mapped[int] = mapped_column(Integer)
+    # None when the shadow policy could not decide (then `error` says why).
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    required_approvals: Mapped[str | None] = mapped_column(String(200))  # JSON list
+    error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("ix_decision_shadows_version", "version_id", "decision_seq"),
+    )
 
 
 # SQLite auto-increments only a column declared exactly INTEGER PRIMARY KEY.

@@ -28,7 +28,9 @@ def test_each_action_is_decided_and_logged(body, post, db_engine, action):
     assert list(answer) == RESPONSE_KEYS
     assert answer["action"] == action
     assert answer["outcome"] in ("allow", "require_approval", "deny")
-    assert set(answer["policy"]) == {"name", "version", "sha256"}
+    # CONTRACT §3's name, version and sha256, and §12's version of the database.
+    assert set(answer["policy"]) == {"name", "version", "sha256", "version_id"}
+    assert answer["policy"]["version_id"] == 1  # the file, imported at the first start
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", answer["decided_at"])
     assert answer["as_of"] == "2026-11-27"
     with db_engine.connect() as connection:
@@ -124,6 +126,7 @@ def test_claim_replacement_on_a_denied_claim_is_denied(body, post):
 def test_claim_replacement_when_the_log_cannot_be_read_is_a_503(body, post, db_engine):
     claim = post(body("claim")).get_json()
     with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_shadows"))
         connection.execute(text("DROP TABLE decision_reasons"))
         connection.execute(text("DROP TABLE approval_requests"))
         connection.execute(text("DROP TABLE decisions"))

@@ -212,6 +212,7 @@ def test_503_when_the_log_write_fails(post, body, monkeypatch, app):
 
 def test_503_when_the_database_refuses_the_write(post, body, db_engine):
     with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_shadows"))
         connection.execute(text("DROP TABLE decision_reasons"))
         connection.execute(text("DROP TABLE approval_requests"))
         connection.execute(text("DROP TABLE decisions"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ from openapi_spec_validator import validate
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from app import create_app
 from app.api.openapi import TITLES
 from app.api.openapi_fields import number_range
 
@@ -63,20 +61,20 @@ def test_request_schemas_carry_what_the_service_enforces(spec):
     assert {"format": "date-time"} in as_of["anyOf"] and as_of["maxLength"] == 40
 
 
-def test_the_document_names_the_running_policys_currency(app, settings, tmp_path, make_key,
-                                                         body):
-    # The currency is the policy's (rules.yaml): the document follows the running one.
-    policy = tmp_path / "rules.yaml"
+def test_the_document_names_the_running_policys_currency(client, settings, make_key, body):
+    # The currency is the policy's (rules.yaml): the document follows the running version.
     text = Path(settings.policy_path).read_text(encoding="utf-8")
-    policy.write_text(text.replace("\ncurrency: RUB", "\ncurrency: EUR", 1), encoding="utf-8")
-    euro = create_app(replace(settings, policy_path=str(policy)))
-    client = euro.test_client()
+    admin = make_key("admin")
+    proposed = client.post("/v1/policy/versions", content_type="text/yaml", headers=admin,
+                           data=text.replace("\ncurrency: RUB", "\ncurrency: EUR", 1))
+    version_id = proposed.get_json()["version_id"]
+    assert client.post(f"/v1/policy/versions/{version_id}/publish",
+                       headers=admin).status_code == 200
     spec = client.get("/openapi.json").get_json()
     assert spec["components"]["schemas"]["Order"]["properties"]["currency"]["enum"] == ["EUR"]
     request = body("claim")
     request["order"]["currency"] = "EUR"
     assert client.post("/v1/decisions", json=request, headers=make_key("crm")).status_code == 200
-    euro.extensions["dealguard.db_engine"].dispose()
 
 
 def test_answer_schemas_tell_a_decision_from_a_problem(spec):

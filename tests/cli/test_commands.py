@@ -13,15 +13,17 @@ from app.cli.service import upgrade
 from app.db import Base
 from app.log.models import ChainHead
 
-MY_TABLES = {"api_keys", "decisions", "decision_reasons", "decision_chain", "policy_state",
-             "approvals", "approval_requests", "outbox_events", "webhooks",
+MY_TABLES = {"api_keys", "decisions", "decision_reasons", "decision_chain", "policy_versions",
+             "decision_shadows", "approvals", "approval_requests", "outbox_events", "webhooks",
              "webhook_deliveries"}
-# Indexes declared in app/log/models.py and app/webhooks/models.py; other areas add
-# (dialect-specific) ones of their own.
+# Indexes declared in app/log/models.py, app/versions/models.py and app/webhooks/models.py;
+# other areas add (dialect-specific) ones of their own.
 MY_INDEXES = {"ix_decisions_action_outcome", "ix_decisions_actor_id", "ix_decisions_client_id",
               "ix_decisions_subject_id", "ix_decisions_order_id", "ix_decisions_decided_at",
               "ix_decision_reasons_rule", "ix_decision_reasons_principle",
-              "ix_decision_reasons_decision_seq", "ix_approvals_verdict_seq",
+              "ix_decision_reasons_decision_seq", "ix_decision_shadows_version",
+              "ux_policy_versions_one_active", "ux_policy_versions_one_shadow",
+              "ix_policy_versions_sha256", "ix_approvals_verdict_seq",
               "ix_approvals_actor_seq", "ix_approval_requests_inbox",
               "ix_outbox_events_fanned_out_at_seq",
               "ix_webhook_deliveries_state_next_attempt_at",

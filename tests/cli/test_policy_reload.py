@@ -1,7 +1,8 @@
-"""`dealguard policy reload`: a checked file, recorded as the version every worker follows.
+"""`dealguard policy reload`: a checked file, imported and published as the version
+every worker follows.
 
-A worker (app/policy_holder.py) keeps its policy until the database's policy_state row
-names another sha256; the command is what makes it load a changed file.
+A worker (app/policy_holder.py) keeps its policy until the database's active version
+changes; editing the file alone changes nothing, the command is what publishes it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from sqlalchemy import select
 from app.cli import main
 from app.cli.service import upgrade
 from app.db import make_engine
-from app.log.models import PolicyState
 from app.policy_holder import PolicyHolder
+from app.versions.models import PolicyVersion
 
 REPO = Path(__file__).resolve().parents[2]
 VERSION_LINE = 'version: "2026.11.1"'
@@ -42,7 +43,8 @@ def served(tmp_path, monkeypatch):
 
 def recorded(engine) -> str:
     with engine.connect() as connection:
-        return connection.execute(select(PolicyState.sha256)).scalar_one()
+        return connection.execute(select(PolicyVersion.sha256)
+                                  .where(PolicyVersion.status == "active")).scalar_one()
 
 
 def edit_version(policy: Path, version: str) -> None:

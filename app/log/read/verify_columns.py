@@ -65,8 +65,8 @@ def differ(values: tuple, text: str, document: dict[str, Any] | None) -> str | N
 def matches_text(values: tuple, text: str) -> bool:
     """True when every column's value is where the writer puts it in `text`."""
     (decision_id, request_id, fingerprint, action, outcome, actor_id, actor_role, client_id,
-     subject_id, order_id, key_name, policy_name, policy_version, policy_sha256, as_of,
-     decided_at, duration_ms) = values
+     subject_id, order_id, key_name, policy_name, policy_version, policy_sha256,
+     policy_version_id, as_of, decided_at, duration_ms) = values
     q, few = _quote, _quote_few
     if not (isinstance(action, str) and isinstance(duration_ms, float)
             and text.startswith(f'{{"action":{few(action)},')):
@@ -79,7 +79,7 @@ def matches_text(values: tuple, text: str) -> bool:
     if not text.startswith(f'],"key_name":{few(key_name)},"obligations":[', at):
         return False
     at = text.find(',"outcome":', at)
-    policy = _policy(policy_name, policy_sha256, policy_version)
+    policy = _policy(policy_name, policy_sha256, policy_version, policy_version_id)
     head = f',"outcome":{few(outcome)},"policy":{policy},'
     if not text.startswith(head, at):
         return False
@@ -142,8 +142,16 @@ _quote_few = functools.lru_cache(maxsize=1024)(_quote)
 
 
 @functools.lru_cache(maxsize=64)
-def _policy(name: Any, sha256: Any, version: Any) -> str:
-    return f'{{"name":{_quote(name)},"sha256":{_quote(sha256)},"version":{_quote(version)}}}'
+def _policy(name: Any, sha256: Any, version: Any, version_id: Any) -> str:
+    # A record from before versions were kept has no version_id in its policy.
+    tail = "" if version_id is None else f',"version_id":{_version_id(version_id)}'
+    return (f'{{"name":{_quote(name)},"sha256":{_quote(sha256)},'
+            f'"version":{_quote(version)}{tail}}}')
+
+
+def _version_id(value: Any) -> str:
+    # Only an int is written as a number; anything else cannot match the document.
+    return str(value) if type(value) is int else "not a version id"
 
 
 def _sqlite_decided_at(text: str) -> str | None:

@@ -20,8 +20,8 @@ from app.vocabulary import SUBJECT, WITH_ORDER
 
 COPIED = ("decision_id", "request_id", "request_fingerprint", "action", "outcome",
           "actor_id", "actor_role", "client_id", "subject_id", "order_id", "key_name",
-          "policy_name", "policy_version", "policy_sha256", "as_of", "decided_at",
-          "duration_ms")
+          "policy_name", "policy_version", "policy_sha256", "policy_version_id", "as_of",
+          "decided_at", "duration_ms")
 
 
 def of(document: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +50,9 @@ def of(document: dict[str, Any]) -> dict[str, Any]:
         "policy_name": _text(policy.get("name")),
         "policy_version": _text(policy.get("version")),
         "policy_sha256": _text(policy.get("sha256")),
+        # None for a record from before versions were kept (and for a decision made
+        # while the versions could not be read: the policy file was run as it is).
+        "policy_version_id": _version_id(policy.get("version_id")),
         "as_of": document.get("as_of"),
         "decided_at": document.get("decided_at"),
         "duration_ms": document.get("duration_ms"),
@@ -75,6 +78,11 @@ def decided_at_text(moment: datetime) -> str:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _version_id(value: Any) -> int | None:
+    # An int as the document holds it; anything else is no id (bool is not one).
+    return value if type(value) is int else None
 
 
 def _text(value: Any) -> str | None:

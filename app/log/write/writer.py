@@ -34,6 +34,7 @@ from app.log.models import (
     ChainHead,
     Decision,
     DecisionReason,
+    DecisionShadow,
     OutboxEvent,
 )
 from app.log.write.chain import GENESIS, link
@@ -56,6 +57,23 @@ class RefusedEntry(LogWriteError):
     """The database (or the chain's own encoding) refused a value of an entry: a NUL in a
     string for PostgreSQL, a lone surrogate for UTF-8. Not a failure of the database, so
     the other entries of its group can be written without the one that holds it."""
+
+
+@dataclass(frozen=True)
+class ShadowResult:
+    """The shadow version's answer to one decision: an outcome, or the error it met.
+
+    Only values the service makes (an outcome, role names, an exception's type): no
+    request value, so the database never refuses it and it never fails the decision.
+    """
+
+    version_id: int
+    outcome: str | None
+    required_approvals: str | None  # the roles as a JSON list
+    error: str | None
+
+    def __iter__(self):
+        return iter((self.version_id, self.outcome, self.required_approvals, self.error))
 
 
 @dataclass
@@ -90,6 +108,11 @@ class Entry:
     # transaction with the logged document as their data; only those some webhook
     # wants, so a decision nobody listens for writes no event.
     events: tuple[str, ...] = ()
+    # The policy version it was decided under (also in the document's "policy").
+    policy_version_id: int | None = None
+    # What the shadow policy answered, if one runs: written beside the record, in the
+    # same transaction (decision_shadows), never into the hashed document.
+    shadow: ShadowResult | None = None
 
     def for_transport(self) -> tuple:
         """This entry as a plain tuple for another process (Entry.from_transport).
@@ -103,16 +126,19 @@ class Entry:
         if self.body_text is not None and splices_seq_last(body):
             body = {}
         reasons = [(r.get("rule"), r.get("principle"), r.get("outcome")) for r in self.reasons]
+        shadow = None if self.shadow is None else tuple(self.shadow)
         return (*(getattr(self, name) for name in _SCALARS), body, reasons, self.body_text,
-                self.audiences, tuple(self.events))
+                self.audiences, tuple(self.events), self.policy_version_id, shadow)
 
     @classmethod
     def from_transport(cls, values: tuple) -> Entry:
-        *scalars, body, reasons, body_text, audiences, events = values
+        *scalars, body, reasons, body_text, audiences, events, policy_version_id, shadow = values
         return cls(*scalars, body=body, body_text=body_text, audiences=audiences,
                    events=events,
                    reasons=[{"rule": rule, "principle": principle, "outcome": outcome}
-                            for rule, principle, outcome in reasons])
+                            for rule, principle, outcome in reasons],
+                   policy_version_id=policy_version_id,
+                   shadow=None if shadow is None else ShadowResult(*shadow))
 
 
 # Entry's fields before `body`, in order: the positional part of its transport tuple.
@@ -185,7 +211,7 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
         if head is None:
             raise _NoHead()
         seq, prev_hash = int(head[0]), head[1]
-        rows, reasons, asked, events, written = [], [], [], [], []
+        rows, reasons, asked, events, shadows, written = [], [], [], [], [], []
         for entry, with_seq in zip(entries, templates, strict=True):
             seq += 1
             document = with_seq(seq)
@@ -197,6 +223,8 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
                          for audience in entry.audiences)
             events.extend(sql.event_params(event_row(event, document, entry.decided_at))
                           for event in entry.events)
+            if entry.shadow is not None:
+                shadows.append(sql.shadow_params(_shadow_row(entry.shadow, seq)))
             written.append(Written(seq, prev_hash, digest, document))
             prev_hash = digest
         # psycopg: the inserts and the head's move go in one round trip (a pipeline)
@@ -209,6 +237,8 @@ def _append_locked(raw, sql: _Statements, entries: list[Entry], templates) -> li
                 cursor.executemany(sql.insert_request, asked)
             if events:
                 cursor.executemany(sql.insert_event, events)
+            if shadows:
+                cursor.executemany(sql.insert_shadow, shadows)
             cursor.execute(sql.move_head, sql.head_params(seq, prev_hash))
         raw.commit()
         return written
@@ -336,6 +366,12 @@ def _reason_rows(entry: Entry, seq: int) -> list[dict[str, Any]]:
     ]
 
 
+def _shadow_row(shadow: ShadowResult, seq: int) -> dict[str, Any]:
+    return {"decision_seq": seq, "version_id": shadow.version_id,
+            "outcome": shadow.outcome, "required_approvals": shadow.required_approvals,
+            "error": None if shadow.error is None else shadow.error[:200]}
+
+
 def _document_template(body: dict[str, Any], text: str | None = None):
     """seq -> the canonical document text of `body` plus "seq".
 
@@ -365,11 +401,13 @@ class _Statements:
     insert_reason: str
     insert_request: str
     insert_event: str
+    insert_shadow: str
     move_head: str
     decision_params: Any  # dict of column values -> the driver's parameters
     reason_params: Any
     request_params: Any
     event_params: Any
+    shadow_params: Any
     head_params: Any
     integrity_error: type[Exception]
     # Errors about the values of an entry, not about the database (RefusedEntry).
@@ -397,6 +435,9 @@ def _compile(dialect) -> _Statements:
     outbox = OutboxEvent.__table__
     event_columns = ["id", "event", "occurred_at", "data"]
     event_sql, event_params = driver_sql(insert(outbox).inline(), dialect, event_columns, outbox)
+    shadows = DecisionShadow.__table__
+    shadow_sql, shadow_params = driver_sql(insert(shadows).inline(), dialect,
+                                           [c.name for c in shadows.columns], shadows)
     move_sql, move_params = driver_sql(move, dialect)
     dbapi = dialect.dbapi
     return _Statements(
@@ -406,11 +447,13 @@ def _compile(dialect) -> _Statements:
         insert_reason=reason_sql,
         insert_request=request_sql,
         insert_event=event_sql,
+        insert_shadow=shadow_sql,
         move_head=move_sql,
         decision_params=decision_params,
         reason_params=reason_params,
         request_params=request_params,
         event_params=event_params,
+        shadow_params=shadow_params,
         head_params=lambda seq, digest: move_params(
             {"head_id": HEAD_ID, "new_seq": seq, "new_hash": digest}),
         integrity_error=dbapi.IntegrityError,
@@ -440,6 +483,7 @@ def _row(entry: Entry, seq: int, document: str, prev_hash: str, digest: str) -> 
         "policy_name": entry.policy_name,
         "policy_version": entry.policy_version,
         "policy_sha256": entry.policy_sha256,
+        "policy_version_id": entry.policy_version_id,
         "as_of": entry.as_of,
         "decided_at": entry.decided_at,
         "duration_ms": entry.duration_ms,

@@ -68,6 +68,7 @@ def test_an_unreadable_log_is_503(client, compliance, db_engine):
     from sqlalchemy import text
 
     with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_shadows"))
         connection.execute(text("DROP TABLE decision_reasons"))
         connection.execute(text("DROP TABLE approval_requests"))
         connection.execute(text("DROP TABLE decisions"))

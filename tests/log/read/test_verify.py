@@ -94,7 +94,8 @@ OTHER_VALUES = {
     "actor_id": "m-2", "actor_role": "head_of_sales", "client_id": "c-2",
     "subject_id": "cl-2", "order_id": "o-2", "key_name": "someone-else",
     "policy_name": "other-policy", "policy_version": "1999.1", "policy_sha256": "0" * 64,
-    "as_of": date(2020, 1, 1), "decided_at": datetime(2020, 1, 1, 12, tzinfo=UTC),
+    "policy_version_id": 99, "as_of": date(2020, 1, 1),
+    "decided_at": datetime(2020, 1, 1, 12, tzinfo=UTC),
     "duration_ms": 99.5,
 }
 
@@ -110,7 +111,8 @@ def test_each_column_changed_in_sql_is_found(chain, verify, db_engine, column):
     assert result["problem"] == f"column {column} differs from the document"
 
 
-@pytest.mark.parametrize("column", ["subject_id", "order_id", "actor_id", "client_id"])
+@pytest.mark.parametrize("column", ["subject_id", "order_id", "actor_id", "client_id",
+                                    "policy_version_id"])
 def test_a_column_emptied_in_sql_is_found(chain, verify, db_engine, column):
     _execute(db_engine, update(Decision).where(Decision.seq == 6).values({column: None}))
     assert verify()["first_bad_seq"] == 6

@@ -36,7 +36,8 @@ OTHER = {"decision_id": "d-2", "request_id": "r-2", "request_fingerprint": "ef" 
          "action": "offer", "outcome": "deny", "actor_id": "m-2", "actor_role": "head_of_sales",
          "client_id": "c-2", "subject_id": "cl-2", "order_id": "o-2", "key_name": "crm-2",
          "policy_name": "q", "policy_version": "2", "policy_sha256": "00" * 32,
-         "as_of": date(2026, 11, 28), "decided_at": datetime(2026, 11, 27, 9, 0, 1, tzinfo=UTC),
+         "policy_version_id": 7, "as_of": date(2026, 11, 28),
+         "decided_at": datetime(2026, 11, 27, 9, 0, 1, tzinfo=UTC),
          "duration_ms": 0.5}
 
 
@@ -70,6 +71,23 @@ def test_each_column_changed_is_found(name):
 def test_a_column_emptied_is_found(name):
     problem = _check(_row(dumps(DOCUMENT), **{name: None}), 1, GENESIS)
     assert problem == f"column {name} differs from the document"
+
+
+VERSIONED = {**DOCUMENT, "policy": {**DOCUMENT["policy"], "version_id": 3}}
+
+
+def test_a_record_with_its_policy_version_passes_without_parsing():
+    from app.log.read.verify_columns import as_document
+
+    row = _row(dumps(VERSIONED), policy_version_id=3)
+    assert matches_text(as_document(row[1:1 + len(columns.COPIED)]), row.document)
+    assert _check(row, 1, GENESIS) is None
+
+
+@pytest.mark.parametrize("value", [None, 4])
+def test_a_policy_version_id_changed_or_emptied_is_found(value):
+    problem = _check(_row(dumps(VERSIONED), policy_version_id=value), 1, GENESIS)
+    assert problem == "column policy_version_id differs from the document"
 
 
 def test_a_document_naming_another_seq_is_found():

@@ -77,6 +77,7 @@ def test_a_group_the_database_cannot_take_at_all_still_fails_whole(app, db_engin
 
     entries = entries_of(app, [make_body("offer"), make_body("claim")])
     with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_shadows"))
         connection.execute(text("DROP TABLE decision_reasons"))
         connection.execute(text("DROP TABLE approval_requests"))
         connection.execute(text("DROP TABLE decisions"))

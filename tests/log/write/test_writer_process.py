@@ -121,6 +121,7 @@ def test_a_write_the_database_refuses_is_a_503_and_logs_nothing(app, client, mak
                                                                  db_engine):
     headers = make_key("crm")
     with db_engine.begin() as connection:
+        connection.execute(text("DROP TABLE decision_shadows"))
         connection.execute(text("DROP TABLE decision_reasons"))
         connection.execute(text("DROP TABLE approval_requests"))
         connection.execute(text("DROP TABLE decisions"))
@@ -390,3 +391,24 @@ def test_the_writer_process_writes_a_decisions_event_with_it(app, client, make_k
         rows = connection.execute(select(OutboxEvent.event, OutboxEvent.data)).all()
     assert [(event, loads(data)["decision_id"]) for event, data in rows] == [
         ("decision.require_approval", answer["decision_id"])]
+
+
+def test_the_version_id_and_the_shadow_cross_the_pipe(app, client, make_key, db_engine,
+                                                      candidate_text):
+    # The writer child gets entries as tuples (Entry.for_transport): the policy version a
+    # decision was made under and the shadow's outcome must reach the database as well.
+    from app.log.models import DecisionShadow
+
+    admin = make_key("admin")
+    candidate = candidate_text.replace("wholesale:   [10, 15, 20]", "wholesale:   [10, 12, 12]")
+    client.post("/v1/policy/versions", data=candidate, content_type="text/yaml", headers=admin)
+    assert client.post("/v1/policy/versions/2/shadow", headers=admin).status_code == 200
+    answer = client.post("/v1/decisions", json=make_body("discount"), headers=admin).get_json()
+    assert answer["outcome"] == "require_approval"
+    with db_engine.connect() as connection:
+        row = connection.execute(
+            select(Decision.policy_version_id, DecisionShadow.version_id,
+                   DecisionShadow.outcome, DecisionShadow.error)
+            .join(DecisionShadow, DecisionShadow.decision_seq == Decision.seq)
+            .where(Decision.decision_id == answer["decision_id"])).one()
+    assert tuple(row) == (1, 2, "deny", None)
