@@ -47,6 +47,7 @@ class Caller:
     role: str
     person_id: str | None = None  # a manager or approver key: the person it belongs to
     job_role: str | None = None  # and that person's job role
+    user: str | None = None  # a console user (CONTRACT §11): the person who asked
 
     @property
     def is_person(self) -> bool:
@@ -228,7 +229,7 @@ def _record(ctx: Context, policy: Policy, body: dict, caller: Caller, response: 
     """The decision's log record (app.log.write.record); 503 if it cannot be made."""
     try:
         return record.entry(response, body, evaluation.facts, caller.key_name, fingerprint,
-                            policy.confidential_fields, ctx.secret)
+                            policy.confidential_fields, ctx.secret, user=caller.user)
     except (MaskingError, TypeError, ValueError, KeyError):
         _log_failure("masking")
         raise unavailable("The decision could not be prepared for the log; "

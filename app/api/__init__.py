@@ -15,6 +15,7 @@ BLUEPRINT_MODULES = (
     "app.api.docs",
     "app.api.activities",
     "app.api.stats",
+    "app.console",  # the console's pages (CONTRACT §11)
 )
 
 

@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "app.cli.service",  # db upgrade, keys create|list|revoke|bootstrap
     "app.cli.log",      # log verify|export|digest|digest-key|digest-public-key
     "app.cli.stats",    # stats
+    "app.cli.users",    # users create|list|disable|reset-password
 )
 
 

@@ -1,0 +1,41 @@
+"""The console's own forms (sign-in, password, language); the check forms are checks.py's.
+
+Every form is a FlaskForm, so every one carries and checks a CSRF token.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
+
+from app.users import MIN_PASSWORD_LENGTH
+
+
+class SignInForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)],
+                             render_kw={"autocomplete": "current-password"})
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()],
+                            render_kw={"autocomplete": "current-password"})
+    new = PasswordField(_l("New password"),
+                        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=256)],
+                        render_kw={"autocomplete": "new-password"})
+    repeat = PasswordField(_l("New password again"),
+                           validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))],
+                           render_kw={"autocomplete": "new-password"})
+
+
+class LanguageForm(FlaskForm):
+    lang = StringField(_l("Language"), validators=[AnyOf(("en", "ru"))])
+    next = HiddenField()
+
+
+class PostForm(FlaskForm):
+    """A form with nothing but its CSRF token: sign-out, and buttons that change a thing."""
