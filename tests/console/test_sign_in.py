@@ -56,9 +56,8 @@ def test_the_cookie_is_httponly_lax_and_scoped_to_the_console(console, make_user
 def test_in_production_the_cookie_is_secure(settings, tmp_path):
     from dataclasses import replace
 
-    from tests.conftest import create_schema
-
     from app import create_app, db
+    from tests.conftest import create_schema
 
     engine = db.make_engine(settings.database_url)
     create_schema(engine)
