@@ -20,7 +20,7 @@ DECIDERS = ("crm", "manager", "approver", "admin")
 MAX_BATCH = 100
 
 
-def _context() -> Context:
+def decision_context() -> Context:
     # The same for every request of an app: made once (it is immutable).
     extensions = current_app.extensions
     context = extensions.get("dealguard.decision_context")
@@ -50,7 +50,7 @@ def _language() -> str:
 @blueprint.post("/v1/decisions")
 @requires(*DECIDERS)
 def create_decision() -> Response:
-    return json_response(decide(_context(), object_body(), _caller(), _language()))
+    return json_response(decide(decision_context(), object_body(), _caller(), _language()))
 
 
 @blueprint.post("/v1/decisions/batch")
@@ -66,7 +66,7 @@ def create_batch() -> Response:
                       {"requests": [f"Longer than {MAX_BATCH}."]})
     # An item holding a lone surrogate is answered by its problem; the others are decided.
     decided = iter(decide_batch(
-        _context(), [item for index, item in enumerate(requests) if index not in refused],
+        decision_context(), [item for index, item in enumerate(requests) if index not in refused],
         _caller(), _language()))
     results = [refused[index] if index in refused else next(decided)
                for index in range(len(requests))]

@@ -24,6 +24,7 @@ blueprint = Blueprint("console", __name__, url_prefix="/console",
 VIEW_MODULES = (
     "app.console.views.sign_in",
     "app.console.views.home",
+    "app.console.views.check",
 )
 for _name in VIEW_MODULES:
     import_module(_name)

@@ -34,7 +34,7 @@ class ChangePasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     lang = StringField(_l("Language"), validators=[AnyOf(("en", "ru"))])
-    next = HiddenField()
+    back = HiddenField()  # the page to go back to
 
 
 class PostForm(FlaskForm):

@@ -42,11 +42,14 @@ def _page_context() -> dict:
     if not request.path.startswith("/console"):
         return {}
     language_form = LanguageForm()
-    language_form.next.data = request.full_path.rstrip("?")
+    language_form.back.data = request.full_path.rstrip("?")
     from app.console.locale import language
 
     language_form.lang.data = language()
-    return {"menu": _menu(), "language_form": language_form, "sign_out_form": PostForm()}
+    from app.console import words
+
+    return {"menu": _menu(), "language_form": language_form, "sign_out_form": PostForm(),
+            "words": words, "word": words.word}
 
 
 def _menu() -> list[tuple[str, str]]:

@@ -97,7 +97,7 @@ def choose_language() -> Response:
             if row is not None:
                 row.locale = form.lang.data
                 db.commit()
-    return redirect(_safe_next(form.next.data))
+    return redirect(_safe_next(form.back.data))
 
 
 def post_form() -> PostForm:
