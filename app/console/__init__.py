@@ -25,6 +25,8 @@ VIEW_MODULES = (
     "app.console.views.sign_in",
     "app.console.views.home",
     "app.console.views.check",
+    "app.console.views.log",
+    "app.console.views.stats",
 )
 for _name in VIEW_MODULES:
     import_module(_name)
