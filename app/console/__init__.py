@@ -27,6 +27,8 @@ VIEW_MODULES = (
     "app.console.views.check",
     "app.console.views.log",
     "app.console.views.stats",
+    "app.console.views.policy",
+    "app.console.views.admin",
 )
 for _name in VIEW_MODULES:
     import_module(_name)

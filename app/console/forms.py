@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length
+from flask_wtf.file import FileField
+from wtforms import DateField, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
 
 from app.users import MIN_PASSWORD_LENGTH
 
@@ -39,3 +40,24 @@ class LanguageForm(FlaskForm):
 
 class PostForm(FlaskForm):
     """A form with nothing but its CSRF token: sign-out, and buttons that change a thing."""
+
+
+class CandidateForm(FlaskForm):
+    """A candidate rules.yaml, uploaded as a file or pasted, and the window to replay."""
+
+    file = FileField(_l("Candidate rules.yaml"))
+    text = TextAreaField(_l("…or paste its text"))
+    since = DateField(_l("Since"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])
+
+
+class PersonForm(FlaskForm):
+    """A new key or user: its name and role, and the person behind a person's role."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    role = StringField(_l("Role"), validators=[DataRequired()])
+    person_id = StringField(_l("Person id (actor.id) — manager or approver"),
+                            validators=[Optional(), Length(max=128)])
+    job_role = StringField(_l("Job role — approver"), validators=[Optional()])
+    full_name = StringField(_l("Full name (shown in the console)"),
+                            validators=[Optional(), Length(max=128)])

@@ -5,6 +5,7 @@ verification and the exports. Reads go through app.log.read, as the API's do."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 from flask import (
     Response,
@@ -119,5 +120,17 @@ def decision(decision_id: str) -> str:
     record = records.full(row)
     return render_template(
         "console/decision.html", record=record,
-        request_text=json.dumps(record["request"], ensure_ascii=False, indent=2),
-        facts_text=json.dumps(record["facts"], ensure_ascii=False, indent=2))
+        request_text=_pretty(record["request"]), facts_text=_pretty(record["facts"]))
+
+
+def _pretty(value: object) -> str:
+    """Indented JSON for people; money and percents as the exact numbers logged."""
+    return json.dumps(value, ensure_ascii=False, indent=2, default=_number)
+
+
+def _number(value: object) -> float | int:
+    if isinstance(value, Decimal):
+        exact = int(value) if value == value.to_integral_value() else float(value)
+        if Decimal(str(exact)) == value:
+            return exact
+    raise TypeError(f"not JSON: {type(value).__name__}")
