@@ -25,15 +25,15 @@ CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
 %.mo: %.po $(BIN)/dealguard
-	$(BIN)/pybabel compile -q -i $< -o $@
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 install: $(BIN)/dealguard $(COMPILED)
 
 # After changing the console's texts: extract them and merge them into each catalog.
 translations: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
 	    -o app/translations/messages.pot .
-	$(BIN)/pybabel update -q -i app/translations/messages.pot -d app/translations \
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
 	    --no-fuzzy-matching
 
 run: install

@@ -39,7 +39,10 @@ def language() -> str:
 def money(value: Any) -> str:
     if value is None or value == "":
         return "—"
-    return format_currency(Decimal(str(value)), CURRENCY)
+    # English writes the code before the amount, spaced: "RUB 15,000.00" (Babel's English
+    # pattern would run them together); other languages as Babel writes them.
+    pattern = "¤\u00a0#,##0.00" if language() == "en" else None
+    return format_currency(Decimal(str(value)), CURRENCY, format=pattern)
 
 
 def number(value: Any, decimals: int | None = None) -> str:

@@ -7,7 +7,7 @@ import functools
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, render_template, request
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from app.api import database
 from app.console import blueprint, identity
@@ -67,7 +67,7 @@ def _managers(session, day) -> list[str]:
     zone = _zone()
     from app.stats.periods import local_midnight_utc
 
-    active = set(session.scalars(select(distinct(Activity.manager_id)).where(
+    active = set(session.scalars(select(Activity.manager_id).distinct().where(
         Activity.occurred_at >= local_midnight_utc(since, zone))))
     return sorted(p for p in people | active if p)
 
