@@ -40,7 +40,7 @@ def _page(filters: query.Filters, cursor: str | None):
     before = paging.decode_cursor(cursor)
     with database.db_engine().connect() as connection:
         rows, more = query.fetch_page(connection, filters, PAGE_SIZE, before, records.COLUMNS)
-    items = [records.summary(row) for row in rows]
+    items = [{**records.summary(row), "subject_id": row.subject_id} for row in rows]
     return items, (paging.encode_cursor(rows[-1].seq) if more else None)
 
 
