@@ -35,12 +35,14 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        if is_console(request.path) and "Content-Security-Policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
-            response.headers["X-Content-Type-Options"] = "nosniff"
-            response.headers["X-Frame-Options"] = "DENY"
-            response.headers["Referrer-Policy"] = "same-origin"
-            if request.endpoint != "console.static":
-                # Pages show decisions and people: no copy in a shared or back cache.
-                response.headers["Cache-Control"] = "no-store"
+        if not is_console(request.path):
+            return response
+        # A chart (an SVG document) sets a policy of its own; every page gets this one.
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if request.endpoint != "console.static":
+            # Pages show decisions and people: no copy in a shared or back cache.
+            response.headers["Cache-Control"] = "no-store"
         return response
