@@ -83,6 +83,7 @@ def test_compliance_filters_the_log_verifies_and_exports(signed_in, live, make_u
     assert exported.count("\n") == 2 and ",deny," in exported
     page.click("text=Verify the chain")
     assert "Intact" in page.inner_text("main")
+    assert serious_violations(page) == []
     page.goto(live + "/console/log?outcome=deny")
     page.click("main table tbody tr a")
     assert "console:manager-" in page.inner_text("main")  # asked in the console, by whom
@@ -112,4 +113,33 @@ def test_the_sixth_wrong_password_waits(live, make_user, page_in):
     page.click("form.card button[type=submit]")
     assert "Попробуйте через 15 мин." in page.inner_text("main")
     shot(page, "sign-in-wait-ru")
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_compliance_uploads_a_candidate_and_sees_its_impact(signed_in, live, tmp_path,
+                                                            language):
+    from tests.conftest import POLICY
+
+    manager = signed_in("manager", target=LINK)
+    manager.click("p.actions button[type=submit]")  # 12 % wholesale: require_approval
+    text = open(POLICY, encoding="utf-8").read()
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(text.replace("wholesale:   [10, 15, 20]", "wholesale:   [15, 15, 20]"),
+                         encoding="utf-8")
+    page = signed_in("compliance", language=language)
+    page.goto(live + "/console/impact")
+    page.set_input_files("#file", str(candidate))
+    page.click("form.card button[type=submit]")
+    result = page.inner_text("main dl")
+    assert ("Would change" if language == "en" else "Изменились бы") in result
+    shot(page, f"compliance-impact-result-{language}")
+    assert serious_violations(page) == []
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text.replace("margin_floor: 10 ", "margin_floor: ten ", 1),
+                      encoding="utf-8")
+    page.set_input_files("#file", str(broken))
+    page.click("form.card button[type=submit]")
+    assert "margin_floor" in page.inner_text("main .error")
+    shot(page, f"compliance-impact-errors-{language}")
     assert serious_violations(page) == []
