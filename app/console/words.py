@@ -58,3 +58,24 @@ def word(table: dict, key: str | None) -> str:
         return "—"
     label = table.get(key)
     return str(label) if label is not None else key
+
+# The values a check form offers, by value (each value means one thing in every field).
+CHOICES = {
+    **ROLES,
+    "retail": _l("Retail"), "wholesale": _l("Wholesale"), "key_account": _l("Key account"),
+    "standard": _l("Standard"), "novelty": _l("Novelty"), "promo": _l("Promo"),
+    "regular": _l("Regular"), "claim_replacement": _l("Replacement under a claim"),
+    "defect": _l("Defect"), "damaged_in_transit": _l("Damaged in transit"),
+    "wrong_item": _l("Wrong item"), "not_as_described": _l("Not as described"),
+    "changed_mind": _l("The client changed their mind"),
+    "refund": _l("Refund"), "replacement": _l("Replacement"), "repair": _l("Repair"),
+    "credit_note": _l("Credit note"),
+    "contacts": _l("Contacts"), "order_history": _l("Order history"), "prices": _l("Prices"),
+    "payment_details": _l("Payment details"), "personal_data": _l("Personal data"),
+    "client": _l("The client"), "internal": _l("Inside the company"),
+    "contractor": _l("A contractor"), "third_party": _l("A third party"),
+    "authority": _l("An authority"),
+    "none": _l("None"), "client_consent": _l("The client's consent"),
+    "contract": _l("A contract"), "court_order": _l("A court order"),
+    "law_request": _l("A request under the law"),
+}
