@@ -20,7 +20,7 @@ DECIDERS = ("crm", "manager", "approver", "admin")
 MAX_BATCH = 100
 
 
-def decision_context() -> Context:
+def _context() -> Context:
     # The same for every request of an app: made once (it is immutable).
     extensions = current_app.extensions
     context = extensions.get("dealguard.decision_context")
@@ -34,6 +34,11 @@ def decision_context() -> Context:
             committer=extensions["dealguard.committer"],
         )
     return context
+
+
+def decision_context() -> Context:
+    """This app's decision context: the console decides through the same one."""
+    return _context()
 
 
 def _caller() -> Caller:
@@ -50,7 +55,7 @@ def _language() -> str:
 @blueprint.post("/v1/decisions")
 @requires(*DECIDERS)
 def create_decision() -> Response:
-    return json_response(decide(decision_context(), object_body(), _caller(), _language()))
+    return json_response(decide(_context(), object_body(), _caller(), _language()))
 
 
 @blueprint.post("/v1/decisions/batch")
@@ -66,7 +71,7 @@ def create_batch() -> Response:
                       {"requests": [f"Longer than {MAX_BATCH}."]})
     # An item holding a lone surrogate is answered by its problem; the others are decided.
     decided = iter(decide_batch(
-        decision_context(), [item for index, item in enumerate(requests) if index not in refused],
+        _context(), [item for index, item in enumerate(requests) if index not in refused],
         _caller(), _language()))
     results = [refused[index] if index in refused else next(decided)
                for index in range(len(requests))]
