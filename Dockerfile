@@ -21,6 +21,9 @@ COPY requirements.txt ./
 RUN pip wheel --no-cache-dir --wheel-dir /wheels -r requirements.txt
 COPY pyproject.toml ./
 COPY app ./app
+# The console's catalogs, compiled into the package (babel comes with flask-babel).
+RUN pip install --no-cache-dir --no-index --find-links /wheels babel \
+    && pybabel compile -d app/translations
 RUN pip wheel --no-cache-dir --no-deps --wheel-dir /wheels .
 
 

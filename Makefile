@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet $(LOCK_ARGS)
 
-.PHONY: install run test lint lock bench
+.PHONY: install run test lint lock bench translations
 
 # The stamp is the installed command: reinstall whenever pyproject.toml or the lock changes.
 # The lock pins every package with its hashes; dealguard itself goes on top without a
@@ -19,7 +19,22 @@ $(BIN)/dealguard: pyproject.toml requirements-dev.txt
 	$(BIN)/python -m pip check
 	touch $@
 
-install: $(BIN)/dealguard
+# The console's languages: the .po catalogs are in the repository, the .mo files are
+# compiled here (and in the Dockerfile), never committed.
+CATALOGS := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+%.mo: %.po $(BIN)/dealguard
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+install: $(BIN)/dealguard $(COMPILED)
+
+# After changing the console's texts: extract them and merge them into each catalog.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output \
+	    -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations \
+	    --no-fuzzy-matching
 
 run: install
 	mkdir -p instance

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from flask import Flask
-from flask.sessions import SessionInterface
 
 from app.api import database
 from app.api.drain import DrainBody
@@ -46,9 +45,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Which webhook events a decision writes to the outbox (app/webhooks/subscriptions.py).
     app.extensions["dealguard.subscriptions"] = Subscriptions(db_engine(app))
     register_error_handlers(app)
-    # No view uses Flask's session; the default one would still build a signing
-    # serializer and look for a cookie on every request.
-    app.session_interface = _NoSessions()
+    # Only the console keeps sessions (its cookie, under /console/); the API keeps none.
+    from app import console
+
+    console.init_app(app)
 
     holder = PolicyHolder(resolve_policy_path(settings.policy_path), db_engine(app))
     holder.start()
@@ -61,14 +61,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     # keep-alive connection (app/api/drain.py).
     app.wsgi_app = DrainBody(app.wsgi_app, settings.max_body)
     return app
-
-
-class _NoSessions(SessionInterface):
-    def open_session(self, app: Flask, request) -> None:
-        return None  # Flask then uses a NullSession, which refuses to be written
-
-    def save_session(self, app: Flask, session, response) -> None:
-        pass
 
 
 def _writer_process(settings: Settings) -> WriterProcess | None:

@@ -90,7 +90,7 @@ def create_key(session: Session, role: str, name: str, person_id: str | None = N
     approver key needs `person_id` and one of APPROVERS as `job_role`; other keys
     take neither.
     """
-    job_role = _job_role(role, person_id, job_role)
+    job_role = person_job_role(role, person_id, job_role)
     if session.scalar(select(ApiKey).where(ApiKey.name == name)) is not None:
         raise ValueError(f"a key named {name!r} exists already")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -108,7 +108,7 @@ def create_key(session: Session, role: str, name: str, person_id: str | None = N
     return key
 
 
-def _job_role(role: str, person_id: str | None, job_role: str | None) -> str | None:
+def person_job_role(role: str, person_id: str | None, job_role: str | None) -> str | None:
     """The job role a key of `role` is made with; ValueError for a wrong combination."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")

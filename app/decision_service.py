@@ -17,7 +17,7 @@ import hmac
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
 from typing import Any
@@ -29,6 +29,7 @@ from app import telemetry
 from app.approvals import inbox, references
 from app.engine import Evaluation, InvalidRequest, Policy
 from app.engine.replay import judge
+from app.engine.policy import localized_reasons
 from app.jsontext import dumps
 from app.log.read import lookup
 from app.log.write import columns, record
@@ -51,6 +52,7 @@ class Caller:
     role: str
     person_id: str | None = None  # a manager or approver key: the person it belongs to
     job_role: str | None = None  # and that person's job role
+    user: str | None = None  # a console user (CONTRACT §11): the person who asked
 
     @property
     def is_person(self) -> bool:
@@ -78,18 +80,24 @@ class Prepared:
     entry: Entry
     fingerprint: str
     started: float
+    # Per reason, its message in the policy's other languages (the log keeps English).
+    translations: list[dict[str, str]] = field(default_factory=list)
 
 
-def decide(ctx: Context, body: Any, caller: Caller) -> dict[str, Any]:
-    """Decide and log one request; raise Problem (400/403/409/422/503) otherwise."""
+def decide(ctx: Context, body: Any, caller: Caller, language: str = "en") -> dict[str, Any]:
+    """Decide and log one request; raise Problem (400/403/409/422/503) otherwise.
+
+    The answer's reason messages are in `language` where the policy has it; the log
+    keeps them in English."""
     # Counted from here to the answer: the log's group waits a moment for the decisions
     # under way, so that they share a commit (app/log/write/group_commit.py).
     with ctx.committer.in_flight():
         prepared = prepare(ctx, body, caller)
-        return answer(ctx, prepared)
+        return in_language(answer(ctx, prepared), prepared, language)
 
 
-def decide_batch(ctx: Context, bodies: list[Any], caller: Caller) -> list[dict | Problem]:
+def decide_batch(ctx: Context, bodies: list[Any], caller: Caller,
+                 language: str = "en") -> list[dict | Problem]:
     """Decide every body; log the new decisions together (one lock, one commit).
 
     Each item is its decision or the Problem that refused it, in order.
@@ -125,7 +133,24 @@ def decide_batch(ctx: Context, bodies: list[Any], caller: Caller) -> list[dict |
             answers[index] = problem
     if failed:
         _log_failure("write", failed)
+    for index, prepared in new.items():
+        if isinstance(answers[index], dict):
+            answers[index] = in_language(answers[index], prepared, language)
     return answers
+
+
+def in_language(response: dict[str, Any], prepared: Prepared, language: str) -> dict[str, Any]:
+    """The answer with its reasons' messages in `language`, where the policy has them.
+
+    A retry answered as first logged has the same reasons (same request, same rules
+    matched), so the translations of this evaluation fit it too; when they do not line
+    up rule for rule (the policy changed in between), the logged English stays."""
+    if language == "en" or not prepared.translations:
+        return response
+    reasons = response["reasons"]
+    if [r["rule"] for r in reasons] != [r["rule"] for r in prepared.response["reasons"]]:
+        return response
+    return {**response, "reasons": localized_reasons(reasons, prepared.translations, language)}
 
 
 # -- prepare -> decide -> record -------------------------------------------------------
@@ -156,7 +181,7 @@ def prepare(ctx: Context, body: Any, caller: Caller) -> Prepared:
         entry.events = ctx.subscriptions.decision_events(response["outcome"])
     if running.shadow is not None:
         entry.shadow = _shadow(ctx, running.shadow, body, evaluation.as_of)
-    return Prepared(response, entry, fingerprint, started)
+    return Prepared(response, entry, fingerprint, started, evaluation.translations)
 
 
 def _check_person(body: Any, caller: Caller) -> None:
@@ -282,7 +307,8 @@ def _record(ctx: Context, policy: Policy, body: dict, caller: Caller, response: 
         audiences = inbox.audiences(evaluation.required_approvals)
     try:
         return record.entry(response, body, evaluation.facts, caller.key_name, fingerprint,
-                            policy.confidential_fields, ctx.secret, proposal, audiences)
+                            policy.confidential_fields, ctx.secret, proposal, audiences,
+                            user=caller.user)
     except (MaskingError, TypeError, ValueError, KeyError):
         _log_failure("masking")
         raise unavailable("The decision could not be prepared for the log; "

@@ -18,6 +18,7 @@ BLUEPRINT_MODULES = (
     "app.api.stats",
     "app.api.approvals",
     "app.api.webhooks",
+    "app.console",  # the console's pages (CONTRACT §11)
 )
 
 

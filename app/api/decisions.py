@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request
 
 from app.api import database
 from app.api.body import batch_body, object_body
 from app.api.respond import json_response
 from app.auth import current_key, requires
 from app.decision_service import Caller, Context, decide, decide_batch
+from app.engine.loader import MESSAGE_LANGUAGES
 from app.problems import Problem, unavailable
 
 blueprint = Blueprint("decisions", __name__)
@@ -36,16 +37,26 @@ def _context() -> Context:
     return context
 
 
+def decision_context() -> Context:
+    """This app's decision context: the console decides through the same one."""
+    return _context()
+
+
 def _caller() -> Caller:
     key = current_key()
     return Caller(key_name=key.name, role=key.role, person_id=key.person_id,
                   job_role=key.job_role)
 
 
+def _language() -> str:
+    """The language of the reasons' messages: Accept-Language, English when absent."""
+    return request.accept_languages.best_match(MESSAGE_LANGUAGES, default="en")
+
+
 @blueprint.post("/v1/decisions")
 @requires(*DECIDERS)
 def create_decision() -> Response:
-    return json_response(decide(_context(), object_body(), _caller()))
+    return json_response(decide(_context(), object_body(), _caller(), _language()))
 
 
 @blueprint.post("/v1/decisions/batch")
@@ -62,7 +73,7 @@ def create_batch() -> Response:
     # An item holding a lone surrogate is answered by its problem; the others are decided.
     decided = iter(decide_batch(
         _context(), [item for index, item in enumerate(requests) if index not in refused],
-        _caller()))
+        _caller(), _language()))
     results = [refused[index] if index in refused else next(decided)
                for index in range(len(requests))]
     # An invalid item is answered in place by its problem; the others are decided.

@@ -42,6 +42,8 @@ def _other_routes() -> list[tuple[str, list[str], str]]:
     for rule in current_app.url_map.iter_rules():
         if rule.endpoint == "static" or rule.rule in ("/openapi.json", "/docs"):
             continue
+        if rule.endpoint.startswith("console."):
+            continue  # the console's pages are for people (HTML), not the API
         view = current_app.view_functions[rule.endpoint]
         summary = (view.__doc__ or rule.endpoint).strip().splitlines()[0]
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)

@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "app.cli.log",      # log verify|export|digest|digest-key|digest-public-key
     "app.cli.stats",    # stats
     "app.cli.worker",   # worker (webhooks)
+    "app.cli.users",    # users create|list|disable|reset-password
 )
 
 

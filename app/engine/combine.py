@@ -55,6 +55,8 @@ def combine(
     `matched` holds, in rule order, (rule index, rule, deciding case, the fact it judged).
     """
     reasons: list[dict[str, Any]] = []
+    # Per reason, its message in the policy's other languages ({"ru": "..."}).
+    translations: list[dict[str, str]] = []
     obligations: list[dict[str, Any]] = []
     open_roles: set[str] = set()
     denied = False
@@ -75,6 +77,8 @@ def combine(
             "item": fact.get("line.item") if rule.per_line else None,
             "message": render(case.message, fact, model),
         })
+        translations.append({lang: render(template, fact, model)
+                             for lang, template in case.translations})
         for obligation in rule.obligations:
             entry = {"type": obligation.type, "value": resolve(obligation.value, model),
                      "rule": rule.id}
@@ -92,4 +96,5 @@ def combine(
         "reasons": reasons,
         # Nothing is owed on an action that will not happen.
         "obligations": [] if denied else obligations,
+        "translations": translations,
     }

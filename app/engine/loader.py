@@ -42,6 +42,8 @@ TOP_KEYS = {"name", "version", "currency", "principles", "confidential", "parame
 RULE_KEYS = {"id", "principle", "actions", "description", "for_each", "cases", "when", "outcome",
              "approver", "message", "obligations"}
 CASE_KEYS = {"when", "outcome", "approver", "message"}
+# The languages of a message; English is required, the others optional (CONTRACT §11).
+MESSAGE_LANGUAGES = ("en", "ru")
 TABLE_KEYS = {"description", "row_key", "columns", "rows"}
 OPERAND_KEYS = {"param", "table", "column", "field"}
 COMBINATORS = ("all", "any", "not")
@@ -313,14 +315,46 @@ class _Checker:
             when: Condition = AllOf(())
         else:
             when = self.condition(data["when"], f"{path}.when", scopes)
-        message = data.get("message")
-        if not isinstance(message, str) or not message.strip():
-            self.problem(f"{path}.message", "a message is required: it is the reason people read")
-            message = ""
-        message = " ".join(message.split())
-        self.check_placeholders(message, f"{path}.message", scopes)
+        message, translations = self.messages(data.get("message"), f"{path}.message", scopes)
         return Case(when, str(outcome), approver if outcome == "require_approval" else None,
-                    message, self.lines.get(path))
+                    message, self.lines.get(path), translations)
+
+    def messages(self, data: Any, path: str, scopes: list[dict[str, FieldInfo]]
+                 ) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """A case's message: a text (English), or {en: text, ru: text} (CONTRACT §11).
+
+        Every language quotes the same placeholders as the English text, so no reader
+        misses a value another one sees."""
+        if isinstance(data, dict):
+            self.unknown_keys(data, set(MESSAGE_LANGUAGES), path)
+            texts = {lang: data[lang] for lang in MESSAGE_LANGUAGES if lang in data}
+        else:
+            texts = {"en": data}
+        known = len(self.problems)  # a placeholder known to no language is named once
+        english = self.message_text(texts.get("en"), path if not isinstance(data, dict)
+                                    else f"{path}.en", scopes)
+        translations = []
+        for lang, text in texts.items():
+            if lang == "en":
+                continue
+            where = f"{path}.{lang}"
+            translated = self.message_text(text, where, scopes)
+            quoted, quoted_en = set(PLACEHOLDER.findall(translated)), set(
+                PLACEHOLDER.findall(english))
+            if translated and english and len(self.problems) == known and quoted != quoted_en:
+                names = ", ".join(f"{{{name}}}" for name in sorted(quoted ^ quoted_en))
+                self.problem(where, f"the {lang} message quotes other placeholders than the "
+                             f"en one: {names}")
+            translations.append((lang, translated))
+        return english, tuple(translations)
+
+    def message_text(self, text: Any, path: str, scopes: list[dict[str, FieldInfo]]) -> str:
+        if not isinstance(text, str) or not text.strip():
+            self.problem(path, "a message is required: it is the reason people read")
+            return ""
+        text = " ".join(text.split())
+        self.check_placeholders(text, path, scopes)
+        return text
 
     def obligations(self, data: Any, path: str) -> list[Obligation]:
         if not isinstance(data, list):

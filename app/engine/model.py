@@ -67,8 +67,10 @@ class Case:
     when: Condition
     outcome: str
     approver: str | None
-    message: str
+    message: str  # English
     line: int | None = None
+    # The message in other languages: (language, template), e.g. (("ru", "..."),).
+    translations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

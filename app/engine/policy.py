@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,13 @@ class Evaluation:
     approval_problems: list[dict[str, str]]
     proposal: Proposal  # what an approval of this decision would be given on
     duration_ms: float = 0.0
+    # Per reason, its message in the policy's other languages (not logged: the log and
+    # the engine's own answer are English; an answer may be given in another language).
+    translations: list[dict[str, str]] = field(default_factory=list)
+
+    def reasons_in(self, language: str) -> list[dict[str, Any]]:
+        """The reasons with their messages in `language` where the policy has it."""
+        return localized_reasons(self.reasons, self.translations, language)
 
     @property
     def facts(self) -> list[dict[str, Any]]:
@@ -165,6 +172,15 @@ class Policy:
         return combine(self.model, matched, given)
 
 
+def localized_reasons(reasons: list[dict[str, Any]], translations: list[dict[str, str]],
+                      language: str) -> list[dict[str, Any]]:
+    """`reasons` with each message in `language` where a translation exists."""
+    if language == "en" or not translations:
+        return reasons
+    return [{**reason, "message": texts.get(language, reason["message"])}
+            for reason, texts in zip(reasons, translations, strict=False)]
+
+
 def _refuse_asserted(approvals: list[dict[str, Any]]) -> None:
     """The policy counts only approvals given in dealguard: a {role, by} is a 422."""
     raise InvalidRequest({
@@ -192,7 +208,8 @@ def _fields_read(model: PolicyModel, action: str) -> set[str]:
 
 def _fields_quoted(model: PolicyModel, action: str) -> set[str]:
     return {name for rule in model.rules_for(action) for case in rule.cases
-            for name in PLACEHOLDER.findall(case.message)}
+            for text in (case.message, *(t for _, t in case.translations))
+            for name in PLACEHOLDER.findall(text)}
 
 
 def _collect_fields(condition: Condition, model: PolicyModel, names: set[str]) -> None:

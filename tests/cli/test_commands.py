@@ -15,7 +15,7 @@ from app.log.models import ChainHead
 
 MY_TABLES = {"api_keys", "decisions", "decision_reasons", "decision_chain", "policy_versions",
              "decision_shadows", "approvals", "approval_requests", "outbox_events", "webhooks",
-             "webhook_deliveries"}
+             "webhook_deliveries", "users", "sign_in_failures"}
 # Indexes declared in app/log/models.py, app/versions/models.py and app/webhooks/models.py;
 # other areas add (dialect-specific) ones of their own.
 MY_INDEXES = {"ix_decisions_action_outcome", "ix_decisions_actor_id", "ix_decisions_client_id",
@@ -27,7 +27,8 @@ MY_INDEXES = {"ix_decisions_action_outcome", "ix_decisions_actor_id", "ix_decisi
               "ix_approvals_actor_seq", "ix_approval_requests_inbox",
               "ix_outbox_events_fanned_out_at_seq",
               "ix_webhook_deliveries_state_next_attempt_at",
-              "ix_webhook_deliveries_webhook_id_created_at"}
+              "ix_webhook_deliveries_webhook_id_created_at",
+              "ix_sign_in_failures_name_failed_at"}
 
 
 @pytest.fixture

@@ -38,6 +38,8 @@ def full(row: Any) -> dict[str, Any]:
     record.update({name: document.get(name) for name in FULL_EXTRA})
     record["approvals_presented"] = record["approvals_presented"] or []  # older records
     record["approval_problems"] = record["approval_problems"] or []
+    if "user" in document:  # a decision made in the console: the person who asked (§11)
+        record["user"] = document["user"]
     record.update(seq=row.seq, hash=row.hash, prev_hash=row.prev_hash)
     return record
 

@@ -27,12 +27,15 @@ SERVICE_MADE = frozenset(("action", "approval_problems", "as_of", "decided_at", 
 
 def entry(answer: dict[str, Any], request: dict[str, Any], facts: list[dict[str, Any]],
           key_name: str | None, fingerprint: str, confidential: Iterable[str],
-          secret: str, proposal: str | None = None, audiences: tuple[str, ...] = ()) -> Entry:
+          secret: str, proposal: str | None = None, audiences: tuple[str, ...] = (),
+          user: str | None = None) -> Entry:
     """The record of `answer` to `request`, masked with `secret`, ready to be appended.
 
     `confidential` is every path to mask (the policy's, the contract's included).
     A require_approval decision has `proposal`, the HMAC of what an approval of it is
     given on, and `audiences`, the inboxes that show it (models.ApprovalRequest).
+    `user` is the console user who asked (CONTRACT §11), logged beside the key name
+    only for a decision made in the console.
     Raises MaskingError, TypeError, ValueError or KeyError when it cannot be made:
     the decision is then not given.
     """
@@ -41,6 +44,8 @@ def entry(answer: dict[str, Any], request: dict[str, Any], facts: list[dict[str,
     document = {**answer, "request": masked, "facts": facts, "key_name": key_name,
                 "approvals_presented": presented(request), "request_fingerprint": fingerprint,
                 "proposal": proposal}
+    if user is not None:
+        document["user"] = user
     # Its keys are str: the request was parsed from JSON, the rest is built here.
     text = dumps(document, str_keys=True)
     scrub = Scrubber(clear, secret)
