@@ -20,7 +20,6 @@ import argparse
 import json
 import random
 import tempfile
-import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -91,25 +90,6 @@ def add_inbox_rows(engine: Any, seed: int) -> dict[str, int]:
     return counts
 
 
-def time_inbox(client: Any, headers: dict, queries: int, pages: int) -> dict[str, list]:
-    first, later, items = [], [], 0
-    for _ in range(queries):
-        cursor = None
-        for page in range(pages):
-            query = {"status": "pending", **({"cursor": cursor} if cursor else {})}
-            started = time.perf_counter_ns()
-            response = client.get("/v1/approvals", query_string=query, headers=headers)
-            spent = time.perf_counter_ns() - started
-            assert response.status_code == 200, response.get_data(as_text=True)
-            body = response.get_json()
-            items += len(body["items"])
-            (first if page == 0 else later).append(spent)
-            cursor = body["next_cursor"]
-            if not cursor:
-                break
-    return {"first": first, "later": later, "items": items}
-
-
 def run(kind: str, url: str, args: argparse.Namespace) -> None:
     from sqlalchemy import text
 
@@ -150,7 +130,8 @@ def run(kind: str, url: str, args: argparse.Namespace) -> None:
             key = create_key(database.session(), role, f"bench-{uuid.uuid4().hex[:8]}",
                              person, job if role == "approver" else None)
         headers = {"Authorization": f"Bearer {key}"}
-        timing = time_inbox(client, headers, args.queries, args.pages)
+        timing = log_bench.time_pages(client, headers, [{"status": "pending"}] * args.queries,
+                                      args.pages, path="/v1/approvals")
         first, later = timing["first"], timing["later"]
         pages = len(first) + len(later)
         name = f"{role} {job or ''}".strip()

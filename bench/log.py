@@ -247,14 +247,16 @@ def filter_sets(made: dict[str, Any], r: random.Random, count: int) -> dict[str,
     }
 
 
-def time_pages(client: Any, headers: dict, params_list: list[dict], pages: int) -> dict:
+def time_pages(client: Any, headers: dict, params_list: list[dict], pages: int,
+               path: str = "/v1/decisions") -> dict:
+    """Time the first `pages` pages of `path` for each query of `params_list`."""
     first, later, items = [], [], 0
     for params in params_list:
         cursor = None
         for page in range(pages):
             query = {**params, **({"cursor": cursor} if cursor else {})}
             started = time.perf_counter_ns()
-            response = client.get("/v1/decisions", query_string=query, headers=headers)
+            response = client.get(path, query_string=query, headers=headers)
             spent = time.perf_counter_ns() - started
             assert response.status_code == 200, response.get_data(as_text=True)
             body = response.get_json()
