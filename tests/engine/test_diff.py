@@ -60,8 +60,9 @@ def test_a_rule_removed_and_added():
 
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
-    ("    outcome: deny\n    message: Promo goods",
-     "    outcome: require_approval\n    approver: cfo\n    message: Promo goods",
+    ("    outcome: deny\n    message:\n      en: >-\n        Promo goods",
+     "    outcome: require_approval\n    approver: cfo\n    message:\n      en: >-\n"
+     "        Promo goods",
      [{"case": 1, "what": "outcome", "from": "deny", "to": "require_approval"},
       {"case": 1, "what": "approver", "from": None, "to": "cfo"}]),
     ("{line.category: promo, line.discount_percent: {gt: {param: promo_max_discount}}}",
