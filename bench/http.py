@@ -1,7 +1,7 @@
 """POST /v1/decisions under gunicorn beside a trivial Flask JSON endpoint, measured with wrk.
 
     python -m bench.http [--seconds 20] [--warmup 3] [--connections 16] [--workers 2] [--threads N]
-                         [--sqlite-synchronous FULL|NORMAL]
+                         [--sqlite-synchronous FULL|NORMAL] [--webhooks N]
                          [--only trivial,ceiling,sqlite,postgres,
                                  dealguard-discount,cerbos,cerbos-local]
                          [--cerbos PATH] [--cerbos-policies DIR]
@@ -18,6 +18,14 @@ socket errors, the ratio to the trivial endpoint, and the CPU time per request o
 gunicorn workers and of their log writer processes during the measured run. PostgreSQL:
 DEALGUARD_BENCH_POSTGRES_URL (default the local test server), in a fresh schema that is
 dropped afterwards.
+
+`--webhooks N` registers N webhooks on every event (an admin key, POST /v1/webhooks, url
+http://127.0.0.1:9/) in each dealguard server before its warm-up (a worker sees them
+within a second: app/webhooks/subscriptions.py), so every deny and
+require_approval decision also writes its outbox event in the log writer's transaction
+(one event, however many webhooks want it). Nothing listens at that url and no `dealguard
+worker` runs: the events stay in the outbox, and the count written during the measured
+run is printed. It measures what a subscription adds to a decision's own cost.
 
 Beside Cerbos (bench/cerbos.py: the binary of the npm package `@cerbos/cerbos-linux-x64`,
 installed outside the repository, and a directory holding the discount policy written for
@@ -87,6 +95,7 @@ class Result:
     # during the measured run, per request: where a request's cost goes.
     worker_cpu_ms: float = 0.0
     writer_cpu_ms: float = 0.0
+    outbox_events: int | None = None  # written during the measured run (with --webhooks)
 
 
 def write_lua(path: Path, requests: list[dict] | None = None) -> None:
@@ -229,8 +238,40 @@ class Postgres:
         self.admin.dispose()
 
 
+def register_webhooks(count: int, env: dict[str, str], port: int) -> None:
+    """`count` webhooks on every event, registered by a new admin key; they deliver
+    nowhere (no worker runs), they only make each deny / require_approval decision write
+    its outbox event."""
+    from app.log.write.outbox import EVENTS
+
+    admin = subprocess.run([str(BIN / "dealguard"), "keys", "create", "--role", "admin",
+                            "--name", "bench-admin-" + uuid.uuid4().hex[:8]], env=env,
+                           check=True, capture_output=True, text=True, cwd=REPO).stdout.strip()
+    for _ in range(count):
+        body = {"url": "http://127.0.0.1:9/", "events": list(EVENTS),
+                "secret": uuid.uuid4().hex}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/webhooks", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {admin}"},
+            method="POST")
+        urllib.request.urlopen(request, timeout=10).close()
+
+
+def count_outbox(url: str) -> int:
+    from sqlalchemy import create_engine, func, select
+
+    from app.log.models import OutboxEvent
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(OutboxEvent)).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def measure(label: str, script: Path, args: argparse.Namespace, env: dict[str, str],
-            server: Server | cerbos.CerbosServer) -> Result:
+            server: Server | cerbos.CerbosServer, url: str | None = None) -> Result:
     """wrk for --warmup seconds (not counted: first connections, imports, caches), then
     for --seconds, the run that is reported, with the server's CPU time during it."""
     if args.warmup:
@@ -238,6 +279,7 @@ def measure(label: str, script: Path, args: argparse.Namespace, env: dict[str, s
         warm = dict(env, BENCH_TAG=env.get("BENCH_TAG", "r") + "-warm")
         wrk("warm-up", script, args.warmup, args.connections, args.port, warm)
     workers, writers = server.workers(), server.writers()
+    outbox = count_outbox(url) if url and args.webhooks else None
     before = [cpu_seconds(pid) for pid in workers + writers]
     result = wrk(label, script, args.seconds, args.connections, args.port, env)
     spent = [cpu_seconds(pid) - start for pid, start in zip(workers + writers, before,
@@ -245,6 +287,8 @@ def measure(label: str, script: Path, args: argparse.Namespace, env: dict[str, s
     if result.requests:
         result.worker_cpu_ms = 1000 * sum(spent[:len(workers)]) / result.requests
         result.writer_cpu_ms = 1000 * sum(spent[len(workers):]) / result.requests
+    if outbox is not None:
+        result.outbox_events = count_outbox(url) - outbox
     return result
 
 
@@ -253,7 +297,10 @@ def run_dealguard(label: str, url: str, script: Path, args: argparse.Namespace,
     env = dealguard_env(url, args)
     server = Server(app, env, args)
     try:
-        return measure(label, script, args, env, server)
+        if args.webhooks:
+            register_webhooks(args.webhooks, env, args.port)
+            label += f", {args.webhooks} webhooks"
+        return measure(label, script, args, env, server, url)
     finally:
         server.stop()
 
@@ -353,6 +400,10 @@ def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
     for r in results:
         print(f"{r.label:42} workers {r.worker_cpu_ms:6.3f}  log writer processes "
               f"{r.writer_cpu_ms:6.3f}  together {r.worker_cpu_ms + r.writer_cpu_ms:6.3f}")
+    for r in results:
+        if r.outbox_events is not None:
+            print(f"{r.label}: {r.outbox_events} outbox events written during the measured "
+                  f"run ({r.requests} decisions)")
     if peers:
         print("(Cerbos: its one process, audit log included; the discount rows send only "
               "discount requests, the others the mixed stream)")
@@ -382,6 +433,8 @@ def rss_run(args: argparse.Namespace, script: Path, work: Path) -> None:
                 time.sleep(0.1)
             writers = server.writers()
             pids = workers + writers
+            if args.webhooks:
+                register_webhooks(args.webhooks, env, args.port)
             print(f"{'decisions':>10}  " + "  ".join(
                 [f"RSS w{i} MB" for i in range(len(workers))]
                 + [f"writer{i} MB" for i in range(len(writers))]))
@@ -432,6 +485,9 @@ def main() -> None:
                         help="the directory of the discount policy written for Cerbos")
     parser.add_argument("--rss", type=int, default=0, help="decisions of a long RSS run")
     parser.add_argument("--db", default="sqlite", choices=("sqlite", "postgres"))
+    parser.add_argument("--webhooks", type=int, default=0,
+                        help="webhooks on every event registered in each dealguard server "
+                             "before it is measured (nothing delivers them)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="dealguard-bench-"))
     try:
