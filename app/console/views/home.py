@@ -19,6 +19,7 @@ BEFORE_PASSWORD = {"console.change_password", "console.sign_out", "console.stati
 NAVIGATION = (
     ("console.check", _l("Check"), ("manager", "approver", "admin")),
     ("console.my_decisions", _l("My decisions"), ("manager", "approver")),
+    ("console.inbox_page", _l("Approvals"), ("manager", "approver")),
     ("console.my_week", _l("My week"), ("manager",)),
     ("console.team", _l("Team"), "team"),
     ("console.log", _l("Decision log"), ("compliance", "admin")),
