@@ -28,8 +28,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import telemetry
 from app.approvals import inbox, references
 from app.engine import Evaluation, InvalidRequest, Policy
-from app.engine.replay import judge
 from app.engine.policy import localized_reasons
+from app.engine.replay import judge
 from app.jsontext import dumps
 from app.log.read import lookup
 from app.log.write import columns, record
