@@ -156,3 +156,29 @@ def test_the_inbox_pages_on(sign_in, asked, app, monkeypatch):
     shown = [d for d in made if d[:8] in first], [d for d in made if d[:8] in second]
     assert shown == (made[1:], made[:1])  # newest first: the oldest is on the second page
     assert console.get("/console/inbox?cursor=forged").status_code == 200
+
+
+def test_the_register_lists_every_verdict_page_by_page(sign_in, asked, monkeypatch):
+    from app.console.views import approvals
+
+    first, second, third = asked(), asked(percent=13), asked(percent=14)
+    approver = sign_in("approver", person_id="h-1", job_role="head_of_sales")
+    _verdict(approver, first, "approve", "ok")
+    _verdict(approver, second, "approve")
+    _verdict(approver, third, "decline", "not this quarter")
+    monkeypatch.setattr(approvals, "PAGE_SIZE", 1)
+    console = sign_in("compliance")
+    page = console.get("/console/approvals").get_data(as_text=True)
+    assert second[:8] in page and first[:8] not in page and third[:8] not in page
+    link = re.search(r'href="(/console/approvals\?[^"]*cursor=[^"]+)"', page).group(1)
+    older = console.get(link.replace("&amp;", "&")).get_data(as_text=True)
+    assert first[:8] in older and "h-1" in older
+    declined = console.get("/console/approvals?status=declined").get_data(as_text=True)
+    assert third[:8] in declined and "not this quarter" in declined
+    assert 'href="/console/approvals"' in console.get("/console/").get_data(as_text=True)
+
+
+def test_the_register_is_for_compliance_and_admin(sign_in):
+    assert sign_in("admin").get("/console/approvals").status_code == 200
+    assert sign_in("approver").get("/console/approvals").status_code == 403
+    assert sign_in("manager").get("/console/approvals").status_code == 403

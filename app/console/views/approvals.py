@@ -170,3 +170,18 @@ def refusal(problem: Problem) -> str:
     if problem.status == 503:
         return _("The approval cannot be logged now, so it was not recorded. Try again.")
     return detail
+
+
+REGISTER_STATUSES = ("approved", "declined")
+
+
+@blueprint.get("/approvals")
+@identity.allowed("compliance", "admin")
+def register() -> tuple[str, int]:
+    """The approvals register: every verdict given in dealguard, newest first, paged."""
+    status = request.args.get("status", "approved")
+    if status not in REGISTER_STATUSES:
+        status = "approved"
+    items, next_cursor = page_of(status, request.args.get("cursor"))
+    return render_template("console/approvals.html", status=status, items=items,
+                           next_cursor=next_cursor), 200

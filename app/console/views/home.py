@@ -23,6 +23,7 @@ NAVIGATION = (
     ("console.my_week", _l("My week"), ("manager",)),
     ("console.team", _l("Team"), "team"),
     ("console.log", _l("Decision log"), ("compliance", "admin")),
+    ("console.register", _l("Approvals register"), ("compliance", "admin")),
     ("console.impact", _l("Impact"), ("compliance", "admin")),
     ("console.policy", _l("Policy"), ("manager", "approver", "compliance", "admin")),
     ("console.keys", _l("Keys"), ("admin",)),

@@ -38,3 +38,10 @@ def test_an_approver_declines_with_a_comment(signed_in, live, language):
     assert "too deep for this volume" in page.inner_text("main table")
     shot(page, f"approver-declined-{language}")
     assert serious_violations(page) == []
+
+
+def test_compliance_reads_the_register(signed_in, live):
+    page = signed_in("compliance", language="ru", target="/console/approvals?status=declined")
+    assert "too deep for this volume" in page.inner_text("main table")
+    shot(page, "compliance-approvals-register-ru")
+    assert serious_violations(page) == []
