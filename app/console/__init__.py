@@ -30,6 +30,7 @@ VIEW_MODULES = (
     "app.console.views.policy",
     "app.console.views.admin",
     "app.console.views.approvals",
+    "app.console.views.webhooks",
     "app.console.views.errors",
 )
 for _name in VIEW_MODULES:

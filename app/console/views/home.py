@@ -28,6 +28,7 @@ NAVIGATION = (
     ("console.policy", _l("Policy"), ("manager", "approver", "compliance", "admin")),
     ("console.keys", _l("Keys"), ("admin",)),
     ("console.users", _l("Users"), ("admin",)),
+    ("console.webhooks", _l("Webhooks"), ("admin",)),
 )
 
 

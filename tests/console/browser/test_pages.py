@@ -46,7 +46,8 @@ def _pages(role: str) -> list[str]:
                     "/console/password"],
         "compliance": ["/console/log", "/console/log?since=yesterday", "/console/impact",
                        "/console/approvals", "/console/approvals?status=declined"],
-        "admin": ["/console/keys", "/console/users", "/console/check/discount"],
+        "admin": ["/console/keys", "/console/users", "/console/check/discount",
+                  "/console/webhooks"],
         "approver": ["/console/team", "/console/decisions/mine", "/console/inbox",
                      "/console/inbox?status=approved"],
     }[role]
