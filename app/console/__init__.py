@@ -31,6 +31,7 @@ VIEW_MODULES = (
     "app.console.views.admin",
     "app.console.views.approvals",
     "app.console.views.webhooks",
+    "app.console.views.versions",
     "app.console.views.errors",
 )
 for _name in VIEW_MODULES:

@@ -60,6 +60,12 @@ DELIVERY_STATES = {
     "delivered": _l("Delivered"),
     "failed": _l("Failed"),
 }
+VERSION_STATUSES = {
+    "draft": _l("Draft"),
+    "active": _l("Active"),
+    "retired": _l("Retired"),
+    "shadow": _l("In shadow"),
+}
 MONEY_METRICS = ("deals_amount", "payments_amount")
 
 

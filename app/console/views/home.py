@@ -26,6 +26,8 @@ NAVIGATION = (
     ("console.register", _l("Approvals register"), ("compliance", "admin")),
     ("console.impact", _l("Impact"), ("compliance", "admin")),
     ("console.policy", _l("Policy"), ("manager", "approver", "compliance", "admin")),
+    ("console.versions_page", _l("Policy versions"), ("compliance", "admin")),
+    ("console.shadow_report", _l("Shadow report"), ("compliance", "admin")),
     ("console.keys", _l("Keys"), ("admin",)),
     ("console.users", _l("Users"), ("admin",)),
     ("console.webhooks", _l("Webhooks"), ("admin",)),
