@@ -124,3 +124,8 @@ def test_compliance_reads_versions_and_shadow_but_changes_nothing(sign_in, loose
     assert _post(compliance, "/console/policy/versions/2/shadow").status_code == 403
     assert sign_in("manager").get("/console/policy/versions").status_code == 403
     assert sign_in("manager").get("/console/policy/shadow").status_code == 403
+
+
+def test_the_menu_marks_only_the_versions_page_as_current(sign_in):
+    page = sign_in("admin").get("/console/policy/versions").get_data(as_text=True)
+    assert re.findall(r'href="([^"]+)" aria-current="page"', page) == ["/console/policy/versions"]

@@ -53,8 +53,16 @@ def _page_context() -> dict:
     language_form.lang.data = language()
     from app.console import words
 
-    return {"menu": _menu(), "language_form": language_form, "sign_out_form": PostForm(),
-            "words": words, "word": words.word}
+    menu = _menu()
+    return {"menu": menu, "menu_current": _current(menu), "language_form": language_form,
+            "sign_out_form": PostForm(), "words": words, "word": words.word}
+
+
+def _current(menu: list[tuple[str, str]]) -> str | None:
+    """The menu entry of this page: the longest address the page's begins with
+    (/console/policy/versions is "Policy versions", not also "Policy")."""
+    matching = [href for href, _label in menu if request.path.startswith(href)]
+    return max(matching, key=len, default=None)
 
 
 def _menu() -> list[tuple[str, str]]:
