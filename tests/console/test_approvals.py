@@ -48,6 +48,10 @@ def test_the_inbox_shows_reasons_and_the_masked_proposal(sign_in, asked, clear_v
     # The full record of a decision in the inbox opens for the approver, as in the API.
     record = console.get(f"/console/decisions/{decision_id}")
     assert record.status_code == 200
+    # Not one asked of another job role.
+    cfo = sign_in("approver", person_id="f-1", job_role="cfo")
+    assert cfo.get(f"/console/decisions/{decision_id}").status_code == 404
+    assert decision_id[:8] not in cfo.get("/console/inbox").get_data(as_text=True)
 
 
 def test_an_approval_is_recorded_in_the_chain_and_leaves_the_inbox(
@@ -66,6 +70,8 @@ def test_an_approval_is_recorded_in_the_chain_and_leaves_the_inbox(
     assert client.get("/v1/decisions/verify", headers=compliance).get_json()["ok"] is True
     mine = console.get("/console/inbox?status=approved").get_data(as_text=True)
     assert decision_id[:8] in mine and "fine for this client" in mine
+    record = console.get(f"/console/decisions/{decision_id}").get_data(as_text=True)
+    assert "Approvals given" in record and "fine for this client" in record
 
 
 def test_a_decline_needs_a_comment_and_changes_nothing_without_one(
