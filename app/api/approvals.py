@@ -55,9 +55,9 @@ def list_approvals() -> Response:
     with database.db_engine().connect() as connection:
         if status == "pending":
             page = inbox.pending(connection, viewer, _valid_hours(), limit,
-                                 _decode_pending(cursor))
+                                 decode_pending_cursor(cursor))
             items = [inbox.public(item) for item in page.items]
-            next_cursor = _encode_pending(page.next_after) if page.next_after else None
+            next_cursor = encode_pending_cursor(page.next_after) if page.next_after else None
         else:
             page = inbox.decided(connection, viewer, status, limit,
                                  paging.decode_cursor(cursor))
@@ -84,13 +84,13 @@ def _page_args() -> tuple[str, int, str | None]:
     return status, limit, request.args.get("cursor")
 
 
-def _encode_pending(after: tuple[datetime, int]) -> str:
+def encode_pending_cursor(after: tuple[datetime, int]) -> str:
     at, seq = after
     text = f"{CURSOR_PREFIX}{(at - EPOCH) // MICROSECOND}:{seq}"
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def _decode_pending(raw: str | None) -> tuple[datetime, int] | None:
+def decode_pending_cursor(raw: str | None) -> tuple[datetime, int] | None:
     """The (decided_at, seq) a pending page ended at; Problem(422) if forged."""
     if raw is None:
         return None

@@ -29,6 +29,9 @@ VIEW_MODULES = (
     "app.console.views.stats",
     "app.console.views.policy",
     "app.console.views.admin",
+    "app.console.views.approvals",
+    "app.console.views.webhooks",
+    "app.console.views.versions",
     "app.console.views.errors",
 )
 for _name in VIEW_MODULES:

@@ -9,9 +9,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
 
+from app.schemas.strict import has_invisible
 from app.users import MIN_PASSWORD_LENGTH
+from app.versions.store import MAX_COMMENT
+
+
+def _visible(form: FlaskForm, field: StringField) -> None:
+    """No control or invisible character (the API refuses them in a version's comment)."""
+    if field.data and has_invisible(field.data):
+        raise ValidationError(_l("Only visible characters, please."))
 
 
 class SignInForm(FlaskForm):
@@ -49,6 +57,15 @@ class CandidateForm(FlaskForm):
     text = TextAreaField(_l("…or paste its text"))
     since = DateField(_l("Since"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])
+
+
+class ProposeForm(FlaskForm):
+    """A candidate rules.yaml to store as a draft version, and why (CONTRACT §12)."""
+
+    file = FileField(_l("Candidate rules.yaml"))
+    text = TextAreaField(_l("…or paste its text"))
+    comment = StringField(_l("Comment"), validators=[Optional(), Length(max=MAX_COMMENT),
+                                                      _visible])
 
 
 class PersonForm(FlaskForm):

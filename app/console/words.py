@@ -49,6 +49,23 @@ METRICS = {
     "decisions_denied": _l("Decisions denied"),
     "decisions_require_approval": _l("Decisions needing approval"),
 }
+EVENTS = {
+    "decision.denied": _l("A decision is denied"),
+    "decision.require_approval": _l("A decision needs approval"),
+    "approval.approved": _l("An approval is given"),
+    "approval.declined": _l("An approval is declined"),
+}
+DELIVERY_STATES = {
+    "pending": _l("Pending"),
+    "delivered": _l("Delivered"),
+    "failed": _l("Failed"),
+}
+VERSION_STATUSES = {
+    "draft": _l("Draft"),
+    "active": _l("Active"),
+    "retired": _l("Retired"),
+    "shadow": _l("In shadow"),
+}
 MONEY_METRICS = ("deals_amount", "payments_amount")
 
 

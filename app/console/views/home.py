@@ -19,13 +19,18 @@ BEFORE_PASSWORD = {"console.change_password", "console.sign_out", "console.stati
 NAVIGATION = (
     ("console.check", _l("Check"), ("manager", "approver", "admin")),
     ("console.my_decisions", _l("My decisions"), ("manager", "approver")),
+    ("console.inbox_page", _l("Approvals"), ("manager", "approver")),
     ("console.my_week", _l("My week"), ("manager",)),
     ("console.team", _l("Team"), "team"),
     ("console.log", _l("Decision log"), ("compliance", "admin")),
+    ("console.register", _l("Approvals register"), ("compliance", "admin")),
     ("console.impact", _l("Impact"), ("compliance", "admin")),
     ("console.policy", _l("Policy"), ("manager", "approver", "compliance", "admin")),
+    ("console.versions_page", _l("Policy versions"), ("compliance", "admin")),
+    ("console.shadow_report", _l("Shadow report"), ("compliance", "admin")),
     ("console.keys", _l("Keys"), ("admin",)),
     ("console.users", _l("Users"), ("admin",)),
+    ("console.webhooks", _l("Webhooks"), ("admin",)),
 )
 
 
@@ -48,8 +53,16 @@ def _page_context() -> dict:
     language_form.lang.data = language()
     from app.console import words
 
-    return {"menu": _menu(), "language_form": language_form, "sign_out_form": PostForm(),
-            "words": words, "word": words.word}
+    menu = _menu()
+    return {"menu": menu, "menu_current": _current(menu), "language_form": language_form,
+            "sign_out_form": PostForm(), "words": words, "word": words.word}
+
+
+def _current(menu: list[tuple[str, str]]) -> str | None:
+    """The menu entry of this page: the longest address the page's begins with
+    (/console/policy/versions is "Policy versions", not also "Policy")."""
+    matching = [href for href, _label in menu if request.path.startswith(href)]
+    return max(matching, key=len, default=None)
 
 
 def _menu() -> list[tuple[str, str]]:

@@ -16,13 +16,13 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from app.api import database, paging
 from app.console import blueprint, identity
 from app.console.forms import PostForm
-from app.log.models import Decision
-from app.log.read import export, query, records, verify, verify_digests
+from app.log.models import ApprovalRequest, Decision
+from app.log.read import approvals, export, query, records, verify, verify_digests
 from app.problems import Problem
 from app.vocabulary import ACTIONS, OUTCOMES, PRINCIPLES
 
@@ -112,14 +112,19 @@ def decision(decision_id: str) -> str:
     statement = select(*records.COLUMNS).where(Decision.decision_id == decision_id)
     person = identity.user()
     if person.person_id is not None:  # a person sees only their own (§6), as the API
-        statement = statement.where(Decision.actor_id == person.person_id)
+        mine = Decision.actor_id == person.person_id
+        if person.role == "approver":  # and an approver those its job role is asked about
+            mine = or_(mine, exists().where(ApprovalRequest.decision_seq == Decision.seq,
+                                            ApprovalRequest.audience == person.job_role))
+        statement = statement.where(mine)
     with database.db_engine().connect() as connection:
         row = connection.execute(statement).first()
-    if row is None:
-        abort(404)
+        if row is None:
+            abort(404)
+        given = approvals.of_decision(connection, decision_id)
     record = records.full(row)
     return render_template(
-        "console/decision.html", record=record,
+        "console/decision.html", record=record, approvals=given,
         request_text=_pretty(record["request"]), facts_text=_pretty(record["facts"]))
 
 

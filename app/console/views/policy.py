@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import impact_service
 from app.api import database
 from app.console import blueprint, identity
-from app.console.forms import CandidateForm
+from app.console.forms import CandidateForm, ProposeForm
 from app.console.locale import language
 from app.engine.messages import display
 from app.engine.model import AllOf, AnyOf, Compare, Condition, Not, Operand, PolicyModel
@@ -97,7 +97,7 @@ def impact() -> tuple[str, int] | str:
         return render_template("console/impact.html", form=form)
     if not form.validate():
         return render_template("console/impact.html", form=form), 422
-    text = _candidate_text(form)
+    text = candidate_text(form)
     if text is None:
         return render_template("console/impact.html", form=form,
                                error=_("Upload a rules.yaml, or paste its text.")), 422
@@ -122,7 +122,8 @@ def impact() -> tuple[str, int] | str:
     return render_template("console/impact.html", form=form, answer=answer)
 
 
-def _candidate_text(form: CandidateForm) -> str | None:
+def candidate_text(form: CandidateForm | ProposeForm) -> str | None:
+    """The uploaded file's text, else the pasted one; None when neither is there."""
     upload = form.file.data
     raw: bytes | None = None
     if upload is not None and getattr(upload, "filename", ""):

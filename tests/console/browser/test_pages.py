@@ -44,9 +44,15 @@ def _pages(role: str) -> list[str]:
                     "/console/check/claim", "/console/check/disclosure", "/console/check/offer",
                     "/console/decisions/mine", "/console/week", "/console/policy",
                     "/console/password"],
-        "compliance": ["/console/log", "/console/log?since=yesterday", "/console/impact"],
-        "admin": ["/console/keys", "/console/users", "/console/check/discount"],
-        "approver": ["/console/team", "/console/decisions/mine"],
+        "compliance": ["/console/log", "/console/log?since=yesterday", "/console/impact",
+                       "/console/approvals", "/console/approvals?status=declined",
+                       "/console/policy/versions", "/console/policy/versions/1",
+                       "/console/policy/shadow"],
+        "admin": ["/console/keys", "/console/users", "/console/check/discount",
+                  "/console/webhooks", "/console/policy/versions",
+                  "/console/policy/versions/1", "/console/policy/shadow"],
+        "approver": ["/console/team", "/console/decisions/mine", "/console/inbox",
+                     "/console/inbox?status=approved"],
     }[role]
 
 
