@@ -241,9 +241,8 @@ def _decide(ctx: Context, body: Any) -> tuple[Running, Evaluation]:
     except PolicyUnavailable:
         raise unavailable("No policy is loaded; no decision can be made.") from None
     try:
-        claims = _masked_claims(lookup.claim_lookup(ctx.database), body, ctx.secret)
-        evaluation = policy.evaluate(body, claims=claims, timezone=ctx.timezone,
-                                     approvals=references.lookup(ctx.database, ctx.secret))
+        evaluation = policy.evaluate(body, timezone=ctx.timezone,
+                                     **log_lookups(ctx.database, ctx.secret, body))
     except NotAnObject:
         raise Problem(400, "The request must be a JSON object.") from None
     except InvalidRequest as error:
@@ -266,9 +265,9 @@ def _shadow(ctx: Context, shadow: Shadow, body: dict, as_of: str) -> ShadowResul
     if shadow.policy is None:
         return ShadowResult(shadow.version_id, None, None, "not loaded")
     try:
-        claims = _masked_claims(lookup.claim_lookup(ctx.database), body, ctx.secret)
-        judged = judge(shadow.policy, body, as_of, claims, ctx.timezone,
-                       approvals=references.lookup(ctx.database, ctx.secret))
+        found = log_lookups(ctx.database, ctx.secret, body)
+        judged = judge(shadow.policy, body, as_of, found["claims"], ctx.timezone,
+                       approvals=found["approvals"])
     except Exception as error:  # noqa: BLE001 - the shadow never fails a decision
         return ShadowResult(shadow.version_id, None, None, type(error).__name__)
     if judged.evaluation is None:
@@ -276,6 +275,13 @@ def _shadow(ctx: Context, shadow: Shadow, body: dict, as_of: str) -> ShadowResul
     after = judged.evaluation
     return ShadowResult(shadow.version_id, after.outcome,
                         dumps(list(after.required_approvals)), None)
+
+
+def log_lookups(database: Engine, secret: str, body: Any) -> dict[str, Any]:
+    """What the engine may ask the log of `database` while judging `body`: a claim
+    decision a replacement rests on, and an approval a request references."""
+    return {"claims": _masked_claims(lookup.claim_lookup(database), body, secret),
+            "approvals": references.lookup(database, secret)}
 
 
 def _masked_claims(claims: Any, body: dict, secret: str) -> Any:

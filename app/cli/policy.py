@@ -1,6 +1,7 @@
 """`dealguard check` and `dealguard policy lint|test|facts|impact|reload` (CONTRACT §8).
 
-check, lint, test and facts work offline: they need no database and log nothing.
+check, lint, test and facts work offline and log nothing; check reads the log only for
+a request that references it (an approval, a claim decision).
 impact replays the decision log under a candidate (a file or a stored version); reload
 imports the policy file as a new version and publishes it; the versions' own commands
 are app/cli/policy_versions.py.
@@ -13,9 +14,10 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from app import impact_service
-from app.cli.database import filters_from_options, open_database
+from app.cli.database import describe, filters_from_options, open_database
 from app.cli.database import settings as _settings
 from app.engine import InvalidRequest, PolicyError, load_policy
 from app.engine.casefile import run_file
@@ -44,7 +46,10 @@ def check(source: str, policy_path: str | None) -> None:
     except (OSError, ValueError) as error:
         raise click.ClickException(f"cannot read a JSON request from {source}: {error}") from None
     try:
-        evaluation = policy.evaluate(request, timezone=settings.timezone)
+        evaluation = policy.evaluate(request, timezone=settings.timezone,
+                                     **_log_lookups(settings, request))
+    except SQLAlchemyError as error:
+        raise click.ClickException(f"cannot read the decision log: {describe(error)}") from None
     except InvalidRequest as error:
         click.echo(json.dumps({"errors": error.errors}, indent=2, ensure_ascii=False))
         sys.exit(2)
@@ -53,6 +58,21 @@ def check(source: str, policy_path: str | None) -> None:
                            "sha256": policy.sha256},
                 "as_of": evaluation.as_of}
     click.echo(json.dumps(decision, indent=2, ensure_ascii=False))
+
+
+def _log_lookups(settings, request: object) -> dict:
+    """A request that rests on the log (an approval it references, the claim a replacement
+    shipment rests on) is judged against the log of DEALGUARD_DATABASE_URL, read only;
+    any other request needs no database."""
+    if not isinstance(request, dict):
+        return {}
+    shipment = request.get("shipment")
+    if not request.get("approvals") and not (
+            isinstance(shipment, dict) and shipment.get("claim_decision_id")):
+        return {}
+    from app.decision_service import log_lookups
+
+    return log_lookups(open_database(settings), settings.secret_key, request)
 
 
 def _require_file(path: str) -> None:

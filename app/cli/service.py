@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.auth import KEY_CACHE_SECONDS, ROLES
 from app.cli.database import open_database, settings
+from app.cli.tables import echo_principals
 from app.vocabulary import APPROVERS
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -103,13 +104,7 @@ def keys_list() -> None:
 
     with _session() as session:
         keys = session.scalars(select(ApiKey).order_by(ApiKey.created_at)).all()
-    click.echo("name\trole\tperson_id\tjob_role\tcreated_at\trevoked_at")
-    for key in keys:
-        click.echo("\t".join([
-            key.name, key.role, key.person_id or "-", key.job_role or "-",
-            key.created_at.isoformat(timespec="seconds"),
-            key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else "-",
-        ]))
+    echo_principals(keys, "revoked_at")
 
 
 @keys_group.command("revoke")

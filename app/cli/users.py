@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from app.cli.database import open_database, settings
+from app.cli.tables import echo_principals
 from app.vocabulary import APPROVERS
 
 
@@ -62,13 +63,7 @@ def users_list() -> None:
 
     with _session() as session:
         users = list_users(session)
-    click.echo("name\trole\tperson_id\tjob_role\tcreated_at\tdisabled_at")
-    for user in users:
-        click.echo("\t".join([
-            user.name, user.role, user.person_id or "-", user.job_role or "-",
-            user.created_at.isoformat(timespec="seconds"),
-            user.disabled_at.isoformat(timespec="seconds") if user.disabled_at else "-",
-        ]))
+    echo_principals(users, "disabled_at")
 
 
 @users_group.command("disable")

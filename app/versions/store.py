@@ -73,12 +73,7 @@ def pointers(db_engine: Engine) -> Pointers:
 
 
 def text_of(db_engine: Engine, version_id: int) -> str:
-    with db_engine.connect() as connection:
-        text = connection.execute(select(PolicyVersion.text)
-                                  .where(PolicyVersion.id == version_id)).scalar()
-    if text is None:
-        raise VersionNotFound(version_id)
-    return text
+    return get(db_engine, version_id).text
 
 
 def get(db_engine: Engine, version_id: int) -> PolicyVersion:

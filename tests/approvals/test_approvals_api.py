@@ -486,3 +486,30 @@ def test_a_whole_jsonl_export_replays_the_chain_approvals_included(ask, give, he
                                                                 "action": "discount"},
                           headers=compliance).get_data(as_text=True).splitlines()
     assert len(filtered) == 2
+
+
+def test_the_offline_check_counts_an_approval_from_the_log(ask, give, head_of_sales, body,
+                                                           settings, db_engine):
+    """`dealguard check` logs nothing, but reads the log for what a request references."""
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    record = give(ask(12.5)["decision_id"], head_of_sales).get_json()
+    request = body("discount", actor={"id": "m-17", "role": "manager"},
+                   discount={"percent": 12.5}, approvals=approval_of(record))
+    env = {"DEALGUARD_DATABASE_URL": settings.database_url,
+           "DEALGUARD_SECRET_KEY": settings.secret_key, "DEALGUARD_POLICY": settings.policy_path}
+    def logged() -> int:
+        with db_engine.connect() as connection:
+            return connection.execute(text("SELECT count(*) FROM decisions")).scalar()
+
+    before = logged()
+    result = CliRunner().invoke(main, ["check", "-"], input=json.dumps(request), env=env)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["outcome"] == "allow"
+    request["approvals"] = [{"approval_id": "00000000-0000-4000-8000-000000000000"}]
+    unknown = CliRunner().invoke(main, ["check", "-"], input=json.dumps(request), env=env)
+    assert unknown.exit_code == 2
+    assert "approvals.0.approval_id" in unknown.output
+    assert logged() == before  # check logs nothing
