@@ -38,7 +38,8 @@ def check_action(action: str) -> str | Response:
         # submitting it decides. The approvals it would use are shown already.
         values = checks.values_of(request.args, action)
         try:
-            attached = _counting(checks.request_body(action, values, _actor())) if values else []
+            shown = checks.as_shown(values, action)
+            attached = _counting(checks.request_body(action, shown, _actor())) if values else []
         except Problem:
             attached = []  # the form still opens; checking it answers the 503
         return _page(action, values, form=PostForm(), attached=attached)
