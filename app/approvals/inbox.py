@@ -100,11 +100,17 @@ def pending(connection: Connection, viewer: Viewer, valid_hours: Any, limit: int
 
 
 def decided(connection: Connection, viewer: Viewer, status: str, limit: int,
-            after: int | None) -> Page:
-    """The approval records of one verdict this viewer may read, newest first."""
+            after: int | None, only_own: bool = False) -> Page:
+    """The approval records of one verdict this viewer may read, newest first.
+
+    `only_own` keeps an approver's own verdicts (the console's "what I decided"); the
+    API shows every verdict of the roles the approver's job role covers.
+    """
     actor = viewer.person_id if viewer.role == "manager" else None
+    approver = viewer.person_id if only_own and viewer.role == "approver" else None
     rows = logged.records_page(connection, VERDICT_OF_STATUS[status], limit, after,
-                               roles=viewer.verdict_roles(), actor_id=actor)
+                               roles=viewer.verdict_roles(), actor_id=actor,
+                               approver_id=approver)
     items = [approval_record.answer(loads(row.document)) for row in rows[:limit]]
     return Page(items, rows[limit - 1].seq if len(rows) > limit else None)
 

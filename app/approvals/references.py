@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 from datetime import UTC
 from hashlib import sha256
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -35,12 +36,14 @@ def lookup(db_engine: Engine, secret: str) -> ApprovalLookup:
             row = logged.referenced(connection, approval_id)
         if row is None:
             return None
-        return Referenced(row.role, _problem(row, secret, proposal))
+        return Referenced(row.role, problem(row, secret, proposal))
 
     return find
 
 
-def _problem(row, secret: str, proposal: Proposal) -> str | None:
+def problem(row: Any, secret: str, proposal: Proposal) -> str | None:
+    """Why the approval `row` (verdict, expires_at, proposal) does not count for
+    `proposal`: declined, expired or other_proposal; None when it counts."""
     if row.verdict != "approve":
         return "declined"
     expires_at = row.expires_at

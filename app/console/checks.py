@@ -193,6 +193,23 @@ def values_of(source: Any, action: str) -> dict[str, Any]:
             for key in source if key != "csrf_token"}
 
 
+def as_shown(values: Mapping[str, Any], action: str) -> dict[str, Any]:
+    """The values as the form shows them, and so as submitting it would send them: a
+    field a link leaves out holds its default (a choice left empty too), as _fields.html
+    fills it in."""
+    shown = dict(values)
+    fields = [(f.path, f) for _, group in FORMS[action] for f in group]
+    fields += [(f.path, f) for f in ACTOR_FIELDS]
+    if action == "offer":
+        fields += [(f"offer.items.{index}.{f.path}", f) for f in ITEM_FIELDS
+                   for index in range(line_count(values, "offer.items", 1))]
+    for path, field in fields:
+        if field.default and (shown.get(path) is None
+                              or (field.kind == "choice" and not shown[path])):
+            shown[path] = field.default
+    return shown
+
+
 def request_body(action: str, values: Mapping[str, Any],
                  actor: dict[str, str] | None) -> dict[str, Any]:
     """The §3 request these values describe. A value that does not parse is passed on as

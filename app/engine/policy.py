@@ -125,6 +125,12 @@ class Policy:
         return self.evaluate(request, claims=claims, timezone=timezone,
                              approvals=approvals).as_dict()
 
+    def proposal(self, request: dict[str, Any]) -> Proposal:
+        """What an approval of `request` is given on, made as `evaluate` makes it (the
+        request validated, then its Proposal), so that its HMAC is the one a reference
+        is compared with. Raises InvalidRequest as `evaluate` does."""
+        return Proposal(validate_request(request, currency=self.model.currency))
+
     def evaluate(self, request: dict[str, Any], claims: ClaimLookup | None = None,
                  timezone: str = "Europe/Moscow",
                  approvals: ApprovalLookup | None = None) -> Evaluation:

@@ -144,6 +144,10 @@ class Approval(Base):
         UniqueConstraint("decision_id", "role", name="uq_approvals_decision_role"),
         Index("ix_approvals_verdict_seq", "verdict", "seq"),
         Index("ix_approvals_actor_seq", "decision_actor_id", "seq"),
+        # The approvals given on one proposal (the console's check attaches them), and
+        # those one approver gave (what they decided).
+        Index("ix_approvals_proposal_seq", "proposal", "seq"),
+        Index("ix_approvals_approver_seq", "approver_id", "seq"),
     )
 
 

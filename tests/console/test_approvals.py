@@ -188,3 +188,34 @@ def test_the_register_is_for_compliance_and_admin(sign_in):
     assert sign_in("admin").get("/console/approvals").status_code == 200
     assert sign_in("approver").get("/console/approvals").status_code == 403
     assert sign_in("manager").get("/console/approvals").status_code == 403
+
+
+def test_what_i_decided_shows_my_own_verdicts_and_all_of_my_roles_on_request(
+        sign_in, asked, client, make_key, monkeypatch):
+    from app.console.views import approvals
+
+    mine, colleagues, declined = asked(), asked(percent=13), asked(percent=14)
+    _verdict(sign_in("approver", person_id="h-2", job_role="head_of_sales"),
+             colleagues, "approve")
+    console = sign_in("approver", person_id="h-1", job_role="head_of_sales")
+    _verdict(console, mine, "approve", "mine")
+    _verdict(console, declined, "decline", "not this quarter")
+    page = console.get("/console/inbox?status=approved").get_data(as_text=True)
+    assert mine[:8] in page and colleagues[:8] not in page
+    assert "The verdicts you gave yourself." in page
+    assert '?status=approved&amp;whose=mine" aria-current="page"' in page
+    everyone = console.get("/console/inbox?status=approved&whose=role").get_data(as_text=True)
+    assert mine[:8] in everyone and colleagues[:8] in everyone and "h-2" in everyone
+    assert '?status=approved&amp;whose=role" aria-current="page"' in everyone
+    assert declined[:8] in console.get("/console/inbox?status=declined").get_data(as_text=True)
+    # An unknown choice is the default; the next page keeps the choice.
+    assert colleagues[:8] not in console.get(
+        "/console/inbox?status=approved&whose=x").get_data(as_text=True)
+    monkeypatch.setattr(approvals, "PAGE_SIZE", 1)
+    first = console.get("/console/inbox?status=approved&whose=role").get_data(as_text=True)
+    link = re.search(r'href="(/console/inbox\?[^"]*cursor=[^"]+)"', first).group(1)
+    assert "whose=role" in link
+    # The API is unchanged: an approver's key lists every verdict of its role's.
+    key = make_key("approver", person_id="h-1", job_role="head_of_sales")
+    listed = client.get("/v1/approvals?status=approved", headers=key).get_json()["items"]
+    assert {item["decision_id"] for item in listed} == {mine, colleagues}

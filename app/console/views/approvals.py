@@ -47,10 +47,12 @@ def viewer() -> inbox.Viewer:
     return inbox.Viewer(person.role, person.person_id, person.job_role)
 
 
-def page_of(status: str, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def page_of(status: str, cursor: str | None, only_own: bool = False,
+            ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of `status` as the signed-in person may read it, and the next cursor.
 
-    A cursor that is not one of ours starts from the first page (people edit addresses).
+    `only_own`: of the verdicts, only those the person gave. A cursor that is not one
+    of ours starts from the first page (people edit addresses).
     """
     with database.db_engine().connect() as connection:
         if status == "pending":
@@ -66,7 +68,7 @@ def page_of(status: str, cursor: str | None) -> tuple[list[dict[str, Any]], str 
             before = paging.decode_cursor(cursor)
         except Problem:
             before = None
-        found = inbox.decided(connection, viewer(), status, PAGE_SIZE, before)
+        found = inbox.decided(connection, viewer(), status, PAGE_SIZE, before, only_own)
         return found.items, (paging.encode_cursor(found.next_after)
                              if found.next_after else None)
 
@@ -101,10 +103,22 @@ def _status() -> str:
     return status if status in inbox.STATUSES else "pending"
 
 
+# Whose verdicts an approver's "Approved" and "Declined" show: their own by default,
+# or every verdict of the roles their job role covers (what GET /v1/approvals lists).
+WHOSE = ("mine", "role")
+
+
+def _whose() -> str:
+    whose = request.args.get("whose", "mine")
+    return whose if whose in WHOSE else "mine"
+
+
 def _inbox_page(status: str, code: int = 200, **context: Any) -> tuple[str, int]:
-    context["approver"] = identity.user().role == "approver"
+    approver = context["approver"] = identity.user().role == "approver"
+    whose = context["whose"] = _whose() if approver else None
     try:
-        items, next_cursor = page_of(status, request.args.get("cursor"))
+        items, next_cursor = page_of(status, request.args.get("cursor"),
+                                     only_own=whose == "mine")
     except NoPolicy:
         return render_template("console/inbox.html", status=status, items=[],
                                next_cursor=None, verdict_form=PostForm(),

@@ -25,6 +25,17 @@ def referenced(connection: Connection, approval_id: str) -> Any | None:
         .where(Approval.approval_id == approval_id)).first()
 
 
+def approved_on_proposal(connection: Connection, proposal: str, limit: int) -> list[Any]:
+    """The approves given on decisions about the proposal whose HMAC is `proposal`,
+    newest first, at most `limit`: (approval_id, role, approver_id, verdict, expires_at,
+    proposal) rows, expired ones included (the caller judges them as a reference is)."""
+    return list(connection.execute(
+        select(Approval.approval_id, Approval.role, Approval.approver_id, Approval.verdict,
+               Approval.expires_at, Approval.proposal)
+        .where(Approval.proposal == proposal, Approval.verdict == "approve")
+        .order_by(Approval.seq.desc()).limit(limit)))
+
+
 def of_decision(connection: Connection, decision_id: str) -> list[dict[str, Any]]:
     """The approval records given on one decision, oldest first, as the API shows them."""
     texts = connection.execute(select(Approval.document).where(
@@ -47,15 +58,18 @@ def verdicts(connection: Connection, decision_ids: Iterable[str],
 
 
 def records_page(connection: Connection, verdict: str, limit: int, before: int | None,
-                 roles: list[str] | None = None, actor_id: str | None = None) -> list[Any]:
+                 roles: list[str] | None = None, actor_id: str | None = None,
+                 approver_id: str | None = None) -> list[Any]:
     """Approval records of one verdict, newest first: (seq, document) rows, limit + 1.
 
     `roles` keeps only verdicts given in those roles, `actor_id` only those on that
-    person's decisions.
+    person's decisions, `approver_id` only those that person gave.
     """
     statement = select(Approval.seq, Approval.document).where(Approval.verdict == verdict)
     if roles is not None:
         statement = statement.where(Approval.role.in_(roles))
+    if approver_id is not None:
+        statement = statement.where(Approval.approver_id == approver_id)
     if actor_id is not None:
         statement = statement.where(Approval.decision_actor_id == actor_id)
     if before is not None:
