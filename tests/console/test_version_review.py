@@ -70,6 +70,9 @@ def test_an_upload_lands_on_its_review_with_tests_impact_and_diff(sign_in, loose
     assert asked["decision_id"][:8] in page
     assert "At most the newest 1,000 are replayed" in page
     assert "The limit was reached" not in page
+    summary = page[page.index('id="review-summary"'):page.index('id="tests"')]
+    assert "Passed: 103, failed: 5." in summary
+    assert "1 of 1 replayed decisions would change." in summary
 
 
 def test_a_candidate_that_passes_every_case_says_so(sign_in, candidate_text):
