@@ -20,7 +20,7 @@ from app import impact_service
 from app.cli.database import describe, filters_from_options, open_database
 from app.cli.database import settings as _settings
 from app.engine import InvalidRequest, PolicyError, load_policy
-from app.engine.casefile import run_file
+from app.engine.casefile import case_files, run_file
 
 
 def load_or_exit(path: str):
@@ -120,7 +120,7 @@ def test(directory: str | None, policy_path: str | None, coverage: bool) -> None
     policy_file = policy_path or settings.policy_path
     policy = load_or_exit(policy_file)
     folder = Path(directory or Path(policy_file).parent / "tests")
-    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    files = case_files(folder)
     if not files:
         raise click.ClickException(f"no case files (*.yaml) in {folder}")
     passed = failed = 0

@@ -52,6 +52,11 @@ def deep_merge(base: Any, override: Any) -> Any:
     return copy.deepcopy(override)
 
 
+def case_files(folder: Path) -> list[Path]:
+    """The case files of a folder in the order they run: *.yaml, then *.yml."""
+    return sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+
+
 def run_file(policy: Policy, path: Path, timezone: str = "Europe/Moscow") -> list[CaseResult]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     defaults = data.get("defaults", {})

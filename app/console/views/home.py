@@ -46,7 +46,9 @@ def _first_sign_in() -> Response | None:
 def _page_context() -> dict:
     if not request.path.startswith("/console"):
         return {}
-    language_form = LanguageForm()
+    # Display-only forms: not read from this request's body, which may be the one
+    # refused (a 413 would be raised again while its error page is drawn).
+    language_form = LanguageForm(formdata=None)
     language_form.back.data = request.full_path.rstrip("?")
     from app.console.locale import language
 
@@ -55,7 +57,7 @@ def _page_context() -> dict:
 
     menu = _menu()
     return {"menu": menu, "menu_current": _current(menu), "language_form": language_form,
-            "sign_out_form": PostForm(), "words": words, "word": words.word}
+            "sign_out_form": PostForm(formdata=None), "words": words, "word": words.word}
 
 
 def _current(menu: list[tuple[str, str]]) -> str | None:

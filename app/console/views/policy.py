@@ -18,9 +18,9 @@ from app.engine.messages import display
 from app.engine.model import AllOf, AnyOf, Compare, Condition, Not, Operand, PolicyModel
 from app.log.read.query import Filters, parse_instant
 from app.policy_holder import PolicyUnavailable, problems_of
+from app.review_service import IMPACT_DAYS
 from app.stats.periods import today
 
-IMPACT_DAYS = 30
 MAX_CANDIDATE = 1024 * 1024
 OPERATORS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥",
              "in": "in", "not_in": "not in"}
@@ -97,10 +97,10 @@ def impact() -> tuple[str, int] | str:
         return render_template("console/impact.html", form=form)
     if not form.validate():
         return render_template("console/impact.html", form=form), 422
-    text = candidate_text(form)
-    if text is None:
-        return render_template("console/impact.html", form=form,
-                               error=_("Upload a rules.yaml, or paste its text.")), 422
+    try:
+        text = candidate_text(form)
+    except NoCandidate as refused:
+        return render_template("console/impact.html", form=form, error=str(refused)), 422
     from app.engine import load_policy_text
 
     try:
@@ -122,20 +122,31 @@ def impact() -> tuple[str, int] | str:
     return render_template("console/impact.html", form=form, answer=answer)
 
 
-def candidate_text(form: CandidateForm | ProposeForm) -> str | None:
-    """The uploaded file's text, else the pasted one; None when neither is there."""
+class NoCandidate(Exception):
+    """The form holds no readable policy text; the message says why, for the person."""
+
+
+def candidate_text(form: CandidateForm | ProposeForm) -> str:
+    """The uploaded file's text, else the pasted one; raises NoCandidate when there is
+    none, or the file is not UTF-8 text, or it is larger than a policy can be."""
     upload = form.file.data
-    raw: bytes | None = None
     if upload is not None and getattr(upload, "filename", ""):
-        raw = upload.read(MAX_CANDIDATE + 1)[:MAX_CANDIDATE + 1]
-    elif form.text.data and form.text.data.strip():
+        raw = upload.read(MAX_CANDIDATE + 1)
+        if len(raw) > MAX_CANDIDATE:
+            raise NoCandidate(_("The file is larger than %(kib)s KiB: it cannot be a "
+                                "rules.yaml.", kib=MAX_CANDIDATE // 1024))
+        if not raw.strip():
+            raise NoCandidate(_("The file is empty. Upload a rules.yaml, or paste its text."))
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        if text is None or "\x00" in text:
+            raise NoCandidate(_("The file is not text (UTF-8): upload the rules.yaml itself."))
+        return text
+    if form.text.data and form.text.data.strip():
         return form.text.data
-    if not raw:
-        return None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
+    raise NoCandidate(_("Upload a rules.yaml, or paste its text."))
 
 
 def today_in(zone_name: str):

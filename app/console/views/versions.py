@@ -1,5 +1,6 @@
 """Policy versions and shadow mode (CONTRACT §12) in the console: the history, a version's
-diff against the active one, a candidate proposed as a draft, publish (and roll back),
+diff against the active one with its `policy test` results and its impact on the last
+30 days (app.review_service), a candidate proposed as a draft, publish (and roll back),
 shadow start and stop (admin), and the shadow report (compliance, admin). The same
 functions as /v1/policy/versions (app.version_service), as the console user.
 """
@@ -13,11 +14,12 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug import Response
 
+from app import review_service
 from app import version_service as versions
 from app.api import database
 from app.console import blueprint, identity
 from app.console.forms import PostForm, ProposeForm
-from app.console.views.policy import candidate_text
+from app.console.views.policy import NoCandidate, candidate_text, today_in
 from app.console.views.policy import shown as policy_value
 from app.policy_holder import problems_of
 
@@ -58,9 +60,10 @@ def versions_page() -> tuple[str, int]:
     form = ProposeForm()
     if not form.validate():
         return _page(422, form=form)
-    text = candidate_text(form)
-    if text is None:
-        return _page(422, form=form, error=_("Upload a rules.yaml, or paste its text."))
+    try:
+        text = candidate_text(form)
+    except NoCandidate as refused:
+        return _page(422, form=form, error=str(refused))
     try:
         made = versions.propose(database.db_engine(), text, _by(), form.comment.data or "")
     except SQLAlchemyError:
@@ -68,7 +71,8 @@ def versions_page() -> tuple[str, int]:
     except Exception as error:  # noqa: BLE001 - every failure is an answer about the file
         return _page(422, form=form, problems=problems_of(error))
     flash(_("Version %(id)s is stored as a draft.", id=made["version_id"]))
-    return redirect(url_for("console.versions_page"))
+    # Straight to what the owner decides on: its diff, test results and impact.
+    return redirect(url_for("console.version_diff", version_id=made["version_id"]))
 
 
 @blueprint.get("/policy/versions/<int:version_id>")
@@ -80,8 +84,31 @@ def version_diff(version_id: int) -> str:
         found = versions.version(database.db_engine(), version_id)
     except versions.VersionNotFound:
         abort(404)
+    # The active version needs no review: it is what runs.
+    review = _review(found) if found["status"] != "active" else None
     return render_template("console/version.html", version=found, diff=changes,
+                           review=review, review_days=review_service.IMPACT_DAYS,
                            action_form=PostForm(), shown=policy_value)
+
+
+def _review(found: dict[str, Any]) -> dict[str, Any]:
+    """The version's `policy test` results and its impact on the last 30 days; a
+    version this process cannot compile gets its problems instead."""
+    from app.engine import load_policy_text
+
+    settings = current_app.config["SETTINGS"]
+    try:
+        candidate = load_policy_text(found["text"], f"version-{found['version_id']}.yaml")
+    except Exception as error:  # noqa: BLE001 - every failure is an answer about the text
+        return {"problems": problems_of(error)}
+    tests = review_service.run_tests(
+        candidate, review_service.tests_folder(settings.policy_path), settings.timezone)
+    try:
+        impact = review_service.recent_impact(database.db_engine(), candidate,
+                                              today_in(settings.timezone), settings.timezone)
+    except SQLAlchemyError:
+        impact = None  # the page still shows the diff and the tests; it says why not this
+    return {"tests": tests, "impact": impact}
 
 
 @blueprint.post("/policy/versions/<int:version_id>/publish")
