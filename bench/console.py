@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import argparse
 import html
+import json
 import random
 import re
 import tempfile
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import bench.approvals as approvals_bench
@@ -72,7 +74,8 @@ def signed_in(application: Any, role: str, person_id: str | None = None,
     name = f"bench-{role}-{person_id or 'office'}"
     with application.app_context():
         session = database.session()
-        create_user(session, name, role, person_id, job_role)
+        if find_user(session, name) is None:  # a kept log has its users already
+            create_user(session, name, role, person_id, job_role)
         set_password(session, find_user(session, name), PASSWORD)
     client = application.test_client()
     form = client.get("/console/sign-in").get_data(as_text=True)
@@ -129,10 +132,17 @@ def run(kind: str, url: str, args: argparse.Namespace) -> None:
     from app.console.views import stats as stats_views
 
     engine = app_db.make_engine(url)
-    print(f"\n== {kind}: {args.n:,} decisions in 72 hours (about {args.ra:,} asking for "
-          f"approval), {args.events:,} activities", flush=True)
-    made = build(engine, args)
-    print(f"   filled in {made['seconds']:.0f} s: {made['counts']}", flush=True)
+    kept = Path(f"{args.keep}.json") if args.keep and kind == "SQLite" else None
+    if kept and kept.exists():
+        made = json.loads(kept.read_text())
+        print(f"\n== {kind}: the log kept in {args.keep}: {made['counts']}", flush=True)
+    else:
+        print(f"\n== {kind}: {args.n:,} decisions in 72 hours (about {args.ra:,} asking for "
+              f"approval), {args.events:,} activities", flush=True)
+        made = build(engine, args)
+        print(f"   filled in {made['seconds']:.0f} s: {made['counts']}", flush=True)
+        if kept:
+            kept.write_text(json.dumps(made))
     # The app's "now" is a minute after the last decision: the inbox's window and the week.
     now = log_bench.END + timedelta(minutes=1)
     clock.now = lambda: now
@@ -175,8 +185,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=3, help="pages followed per read")
     parser.add_argument("--templates", type=int, default=5000, help="real decisions to vary")
     parser.add_argument("--seed", type=int, default=20261130)
+    parser.add_argument("--keep", metavar="FILE",
+                        help="SQLite: fill FILE and keep it; if kept before, time it again "
+                             "without filling (to try an index)")
     args = parser.parse_args(argv)
-    if args.db in ("both", "sqlite"):
+    if args.db in ("both", "sqlite") and args.keep:
+        run("SQLite", f"sqlite:///{args.keep}", args)
+    elif args.db in ("both", "sqlite"):
         with tempfile.TemporaryDirectory(prefix="dealguard-bench-") as folder:
             run("SQLite", f"sqlite:///{folder}/log.db", args)
     if args.db in ("both", "postgresql"):
