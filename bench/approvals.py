@@ -90,11 +90,11 @@ def add_inbox_rows(engine: Any, seed: int) -> dict[str, int]:
     return counts
 
 
-def build(engine: Any, n: int, ra: int, templates: int,
-          seed: int) -> tuple[dict[str, Any], dict[str, int]]:
-    """A fresh log of `n` decisions in the last 72 hours before bench.log's END, about `ra`
-    of them asking for approval, with their inbox rows; what bench.log.fill made, and the
-    counts of add_inbox_rows. Also used by bench.console."""
+def build(engine: Any, n: int, ra: int, templates: int, seed: int,
+          span_days: float = 3) -> tuple[dict[str, Any], dict[str, int]]:
+    """A fresh log of `n` decisions in the last `span_days` (72 hours) before bench.log's
+    END, about `ra` of them asking for approval, with their inbox rows; what
+    bench.log.fill made, and the counts of add_inbox_rows. Also used by bench.console."""
     from sqlalchemy import text
 
     import app.auth  # noqa: F401
@@ -107,7 +107,7 @@ def build(engine: Any, n: int, ra: int, templates: int,
     ensure_head(engine)
     chosen = log_bench.Templates(templates, seed)
     with_share(chosen, n, ra, seed)
-    log_bench.SPAN_DAYS = 3
+    log_bench.SPAN_DAYS = span_days
     made = log_bench.fill(engine, n, chosen, seed)
     counts = add_inbox_rows(engine, seed)
     if app_db.is_postgresql(engine):

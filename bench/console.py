@@ -6,9 +6,10 @@
 The log is bench.approvals' (bench.approvals.build): `--n` real decisions of generated
 requests, all in the 72 hours before bench.log's END so that the inbox is as full as it
 gets, about `--ra` of them asking for approval, with their inbox rows and some approvals
-given. The whole log is then "this week" for the statistics, their worst case. Beside
-it, `--events` activities over two years by bench.stats' generator, for 50 managers who
-are also the busiest actors of the log.
+given. The whole log is then "this week" for the statistics, their worst case;
+`--span-days 1095` spreads it over three years as bench.log does. Beside it, `--events`
+activities over two years by bench.stats' generator, for 50 managers who are also the
+busiest actors of the log.
 
 Each page is asked in-process through the Flask test client with a signed-in console
 session (the sign-in form, its cookie), so a figure is the request's wall time in the
@@ -50,7 +51,8 @@ def build(engine: Any, args: argparse.Namespace) -> dict[str, Any]:
     import app.stats.models  # noqa: F401 - the activities table, made with the log's
     from app.db import is_postgresql
 
-    made, counts = approvals_bench.build(engine, args.n, args.ra, args.templates, args.seed)
+    made, counts = approvals_bench.build(engine, args.n, args.ra, args.templates, args.seed,
+                                         args.span_days)
     started = time.perf_counter()
     stats_bench.MANAGERS = [f"m-{i:03d}" for i in range(50)]
     if args.events:
@@ -143,7 +145,8 @@ def run(kind: str, url: str, args: argparse.Namespace) -> None:
         made = json.loads(kept.read_text())
         print(f"\n== {kind}: the log kept in {args.keep}: {made['counts']}", flush=True)
     else:
-        print(f"\n== {kind}: {args.n:,} decisions in 72 hours (about {args.ra:,} asking for "
+        print(f"\n== {kind}: {args.n:,} decisions in {args.span_days:g} days (about {args.ra:,} "
+              f"asking for "
               f"approval), {args.events:,} activities", flush=True)
         made = build(engine, args)
         print(f"   filled in {made['seconds']:.0f} s: {made['counts']}", flush=True)
@@ -183,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1_000_000, help="decisions in the log")
     parser.add_argument("--ra", type=int, default=100_000,
                         help="of them, about how many ask for approval")
+    parser.add_argument("--span-days", type=float, default=3,
+                        help="the log's decisions spread over these days before the end "
+                             "(3: all in the approval window and this week; 1095: three "
+                             "years, as bench.log, a week then holds about 0.6 %%)")
     parser.add_argument("--events", type=int, default=200_000,
                         help="activities over two years, for the statistics")
     parser.add_argument("--db", choices=("both", "sqlite", "postgresql"), default="both")
