@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet $(LOCK_ARGS)
 
-.PHONY: install run test lint lock bench translations
+.PHONY: install run test lint lock bench translations screenshots
 
 # The stamp is the installed command: reinstall whenever pyproject.toml or the lock changes.
 # The lock pins every package with its hashes; dealguard itself goes on top without a
@@ -53,6 +53,11 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# README's pictures of the console (docs/screenshots/*.png, committed): a demo service with
+# a few decisions, in Russian, in Debian's chromium (apt-get install -y chromium).
+screenshots: install
+	$(BIN)/python -m tests.console.browser.screenshots docs/screenshots
 
 # Regenerate the locks from pyproject.toml: requirements.txt (what the service runs on,
 # used by the Dockerfile) and requirements-dev.txt (that plus the dev extra, used by

@@ -90,9 +90,33 @@ def add_inbox_rows(engine: Any, seed: int) -> dict[str, int]:
     return counts
 
 
-def run(kind: str, url: str, args: argparse.Namespace) -> None:
+def build(engine: Any, n: int, ra: int, templates: int, seed: int,
+          span_days: float = 3) -> tuple[dict[str, Any], dict[str, int]]:
+    """A fresh log of `n` decisions in the last `span_days` (72 hours) before bench.log's
+    END, about `ra` of them asking for approval, with their inbox rows; what
+    bench.log.fill made, and the counts of add_inbox_rows. Also used by bench.console."""
     from sqlalchemy import text
 
+    import app.auth  # noqa: F401
+    import app.log.read.query  # noqa: F401 - every table and index, as the service has them
+    import app.users  # noqa: F401
+    from app import db as app_db
+    from app.log.write.writer import ensure_head
+
+    app_db.Base.metadata.create_all(engine)
+    ensure_head(engine)
+    chosen = log_bench.Templates(templates, seed)
+    with_share(chosen, n, ra, seed)
+    log_bench.SPAN_DAYS = span_days
+    made = log_bench.fill(engine, n, chosen, seed)
+    counts = add_inbox_rows(engine, seed)
+    if app_db.is_postgresql(engine):
+        with engine.begin() as connection:
+            connection.execute(text("ANALYZE"))  # what autovacuum does after a bulk load
+    return made, counts
+
+
+def run(kind: str, url: str, args: argparse.Namespace) -> None:
     import app.auth  # noqa: F401
     import app.log.read.query  # noqa: F401 - every table and index, as the service has them
     from app import create_app
@@ -101,22 +125,12 @@ def run(kind: str, url: str, args: argparse.Namespace) -> None:
     from app.approvals import clock
     from app.auth import create_key
     from app.config import Settings
-    from app.log.write.writer import ensure_head
 
     engine = app_db.make_engine(url)
-    app_db.Base.metadata.create_all(engine)
-    ensure_head(engine)
     print(f"\n== {kind}: {args.n:,} decisions in 72 hours, about {args.ra:,} asking for "
           f"approval ({machine()})", flush=True)
-    templates = log_bench.Templates(args.templates, args.seed)
-    with_share(templates, args.n, args.ra, args.seed)
-    log_bench.SPAN_DAYS = 3
-    made = log_bench.fill(engine, args.n, templates, args.seed)
-    counts = add_inbox_rows(engine, args.seed)
+    made, counts = build(engine, args.n, args.ra, args.templates, args.seed)
     print(f"   filled in {made['seconds']:.0f} s: {counts}", flush=True)
-    if kind == "PostgreSQL":
-        with engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
     # The inbox's window ends a minute after the last decision.
     clock.now = lambda: log_bench.END + timedelta(minutes=1)
     settings = Settings(database_url=url, policy_path=str(log_bench.ROOT / "policies/rules.yaml"),

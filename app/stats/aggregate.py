@@ -68,16 +68,58 @@ def metric_values(
     return {name: values[name] for name in metric_names}
 
 
+def metric_values_by_manager(
+    session: Session,
+    periods: Sequence[Period],
+    metric_names: Sequence[str],
+    zone: ZoneInfo,
+    manager_ids: Sequence[str],
+) -> dict[str, dict[str, list[Value]]]:
+    """{manager: {metric: [value per period]}} for each of `manager_ids`, in one statement
+    per source grouped by manager: a team's page asks once, not once per manager."""
+    edges = [period.utc_start(zone) for period in periods] + [periods[-1].utc_end(zone)]
+    dialect = session.get_bind().dialect
+    if is_postgresql(dialect):
+        session.execute(text("SET LOCAL jit = off"))  # as in metric_values
+    metrics = [METRICS[name] for name in metric_names]
+    found: dict[str, dict[str, list[Value]]] = {
+        manager: {metric.name: [_zero(metric)] * len(periods) for metric in metrics}
+        for manager in manager_ids}
+    if not manager_ids:
+        return found
+    for source in SOURCES.values():
+        mine = [metric for metric in metrics if metric.source == source.name]
+        totals = [metric for metric in mine if not metric.distinct_clients]
+        if totals:
+            aggregates = [_aggregate(metric, source, dialect).label(metric.name)
+                          for metric in totals]
+            query = _per_period(source, totals, edges, None, aggregates, manager_ids)
+            for row in session.execute(query).mappings():
+                for metric in totals:
+                    found[row["manager"]][metric.name][row["period"]] = _convert(
+                        metric, row[metric.name], dialect)
+        for metric in mine:
+            if metric.distinct_clients:
+                aggregate = func.count(distinct(source.table.c.client_id)).label("clients")
+                query = _per_period(source, [metric], edges, None, [aggregate], manager_ids)
+                for row in session.execute(query).mappings():
+                    found[row["manager"]][metric.name][row["period"]] = int(row["clients"])
+    return found
+
+
 def _per_period(
     source: Source,
     metrics: list[Metric],
     edges: list[dt.datetime],
     manager_id: str | None,
     aggregates: list[ColumnElement],
+    per_manager: Sequence[str] | None = None,
 ) -> Select:
-    """`aggregates` over the source's rows, one result row per period: (period, ...)."""
+    """`aggregates` over the source's rows, one result row per period: (period, ...);
+    with `per_manager`, one per period and manager of those: (period, manager, ...)."""
     table = source.table.c
     time = table[source.time_column]
+    person = table[source.person_column]
     conditions = []
     types = sorted({kind for metric in metrics for kind in metric.types})
     if source.type_column and types:
@@ -85,13 +127,16 @@ def _per_period(
         # deals reads the contracts, not every call.
         conditions.append(table[source.type_column].in_(types))
     if manager_id is not None:
-        conditions.append(table[source.person_column] == manager_id)
-    parts = [
-        select(literal_column(str(index)).label("period"), *aggregates).where(
-            time >= edges[index], time < edges[index + 1], *conditions
-        )
-        for index in range(len(edges) - 1)
-    ]
+        conditions.append(person == manager_id)
+    if per_manager is not None:
+        conditions.append(person.in_(per_manager))
+    parts = []
+    for index in range(len(edges) - 1):
+        part = select(literal_column(str(index)).label("period"),
+                      *([person.label("manager")] if per_manager is not None else []),
+                      *aggregates).where(time >= edges[index], time < edges[index + 1],
+                                         *conditions)
+        parts.append(part.group_by(person) if per_manager is not None else part)
     return parts[0] if len(parts) == 1 else union_all(*parts)
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from app.stats.aggregate import metric_values
+from app.stats.aggregate import metric_values, metric_values_by_manager
 from app.stats.metrics import METRIC_NAMES
 from app.stats.periods import period_containing, periods_ending_at
 from app.stats.trend import compare
@@ -28,6 +28,18 @@ def comparison(
         "manager_id": manager_id,
         "metrics": {name: compare(pair[1], pair[0]) for name, pair in values.items()},
     }
+
+
+def team_comparison(
+    session: Session, period: str, at: dt.date, zone: ZoneInfo, manager_ids: list[str]
+) -> dict[str, dict]:
+    """{manager: the metrics of `comparison` for that manager}, read for all at once."""
+    current = period_containing(period, at)
+    previous = current.previous()
+    values = metric_values_by_manager(session, [previous, current], METRIC_NAMES, zone,
+                                      manager_ids)
+    return {manager: {name: compare(pair[1], pair[0]) for name, pair in metrics.items()}
+            for manager, metrics in values.items()}
 
 
 def series(

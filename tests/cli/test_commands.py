@@ -19,7 +19,7 @@ MY_TABLES = {"api_keys", "decisions", "decision_reasons", "decision_chain", "pol
 # Indexes declared in app/log/models.py, app/versions/models.py and app/webhooks/models.py;
 # other areas add (dialect-specific) ones of their own.
 MY_INDEXES = {"ix_decisions_action_outcome", "ix_decisions_actor_id", "ix_decisions_client_id",
-              "ix_decisions_subject_id", "ix_decisions_order_id", "ix_decisions_decided_at",
+              "ix_decisions_subject_id", "ix_decisions_order_id", "ix_decisions_decided_at_outcome",
               "ix_decision_reasons_rule", "ix_decision_reasons_principle",
               "ix_decision_reasons_decision_seq", "ix_decision_shadows_version",
               "ux_policy_versions_one_active", "ux_policy_versions_one_shadow",

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from app.stats.aggregate import metric_values
 from app.stats.metrics import METRIC_NAMES
 from app.stats.periods import period_containing, periods_ending_at
-from app.stats.report import comparison, series
+from app.stats.report import comparison, series, team_comparison
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -90,6 +90,30 @@ def test_manager_filter_uses_manager_id_and_actor_id(
         [2], [2], [2]
     )
     assert values(session, [WEEK], manager="nobody")["calls"] == [0]
+
+
+def test_a_team_read_at_once_is_each_managers_own_comparison(
+    backend, session, add_events, add_decision, event
+) -> None:
+    for manager, when in (("m-1", "2026-11-24T12:00:00+03:00"),
+                          ("m-1", "2026-11-17T12:00:00+03:00"),
+                          ("m-2", "2026-11-25T12:00:00+03:00")):
+        add_events(event("call", when, manager=manager, client="c-1", outcome="connected"),
+                   event("contract_signed", when, manager=manager, client="c-2", amount=12.5),
+                   event("meeting", when, manager=manager, client="c-3"))
+    add_decision("m-1", "deny", "2026-11-24T09:00:00+00:00")
+    add_decision("m-1", "allow", "2026-11-17T09:00:00+00:00")
+    add_decision("m-2", "require_approval", "2026-11-25T09:00:00+00:00")
+    add_decision("m-3", "allow", "2026-11-25T09:00:00+00:00")  # not asked about
+    at = D("2026-11-25")
+    team = team_comparison(session, "week", at, MOSCOW, ["m-1", "m-2", "quiet"])
+    assert list(team) == ["m-1", "m-2", "quiet"]
+    for manager in ("m-1", "m-2", "quiet"):
+        assert team[manager] == comparison(session, "week", at, MOSCOW, manager)["metrics"]
+    assert team["m-1"]["decisions"]["current"] == 1
+    assert team["m-1"]["decisions"]["previous"] == 1
+    assert team["m-2"]["deals_amount"]["current"] == Decimal("12.50")
+    assert team["quiet"]["clients_served"]["current"] == 0
 
 
 def test_clients_served_counts_each_client_once_per_period(

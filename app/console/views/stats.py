@@ -16,7 +16,7 @@ from app.stats.chart import render_chart
 from app.stats.metrics import METRIC_NAMES
 from app.stats.models import Activity
 from app.stats.periods import period_containing, today
-from app.stats.report import comparison, series
+from app.stats.report import comparison, series, team_comparison
 from app.users import User
 
 CHART_METRICS = ("decisions", "offers_sent", "contracts_signed", "deals_amount")
@@ -44,10 +44,9 @@ def team() -> str:
     if sort not in TEAM_COLUMNS and sort != "manager":
         sort = "deals_amount"
     descending = request.args.get("dir", "desc") != "asc"
-    rows = []
-    for manager_id in _managers(session, day):
-        report = comparison(session, "week", day, _zone(), manager_id)
-        rows.append({"manager_id": manager_id, "metrics": report["metrics"]})
+    team = team_comparison(session, "week", day, _zone(), _managers(session, day))
+    rows = [{"manager_id": manager_id, "metrics": metrics}
+            for manager_id, metrics in team.items()]
     if sort == "manager":
         rows.sort(key=lambda row: row["manager_id"], reverse=descending)
     else:

@@ -5,7 +5,7 @@ On SQLite `seq` is the rowid, which every index already ends with, so the
 single-column indexes of app.log.models have that shape. A PostgreSQL index holds
 no such key: there `(col, seq)` is what turns the page into a short backward index
 scan instead of fetching every row of a busy client and sorting it. So those are
-made on PostgreSQL only. Migrations 0003 and 0004 make the same indexes.
+made on PostgreSQL only. Migrations 0003, 0004 and 0011 make the same indexes.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from app.log.models import Decision
 # sort every claim of the log to show the newest fifty.
 EVERY_DATABASE = (
     Index("ix_decisions_action_seq", Decision.action, Decision.seq),
-    # Statistics count one manager's decisions by the time they were made (app.stats):
-    # a range of decided_at inside one actor_id, read from the index alone.
-    Index("ix_decisions_actor_id_decided_at", Decision.actor_id, Decision.decided_at),
+    # Statistics count one manager's decisions by the time they were made and by outcome
+    # (app.stats): a range of decided_at inside one actor_id, read from the index alone.
+    Index("ix_decisions_actor_id_decided_at_outcome", Decision.actor_id, Decision.decided_at,
+          Decision.outcome),
 )
 
 POSTGRES_ONLY = (

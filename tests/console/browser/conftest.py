@@ -16,43 +16,24 @@ DEALGUARD_REQUIRE_BROWSER=1 (CI) they fail instead, so CI cannot pass them silen
 
 from __future__ import annotations
 
-import itertools
 import os
-import shutil
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from app import create_app
-from app import db as app_db
-from app.api import database
 from app.config import Settings
-from app.users import create_user
-from tests.conftest import POLICY, TEST_SECRET, create_schema
+from tests.conftest import POLICY, TEST_SECRET
+from tests.console.browser import live as serving
+from tests.console.browser.live import sign_in  # noqa: F401 - the tests import it from here
 
-CHROMIUM = os.environ.get("DEALGUARD_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-PASSWORD = "a-long-new-password-1"
 SHOTS = os.environ.get("DEALGUARD_SCREENSHOTS")
-_names = itertools.count(1)
-
-
-def _missing() -> str | None:
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (make install)"
-    if not os.path.exists(CHROMIUM):
-        return f"no chromium at {CHROMIUM}: apt-get install -y chromium"
-    return None
 
 
 @pytest.fixture(scope="session")
 def _browser_ready() -> None:
-    missing = _missing()
+    missing = serving.missing()
     if missing:
         if os.environ.get("DEALGUARD_REQUIRE_BROWSER") == "1":
             pytest.fail(f"DEALGUARD_REQUIRE_BROWSER=1 but {missing}")
@@ -64,20 +45,8 @@ def served(tmp_path_factory, _browser_ready) -> Iterator[tuple[str, Any]]:
     path = tmp_path_factory.mktemp("console") / "dealguard.db"
     settings = Settings(database_url=f"sqlite:///{path}", policy_path=POLICY,
                         secret_key=TEST_SECRET, environment="test", log_writer="thread")
-    engine = app_db.make_engine(settings.database_url)
-    import app.log.models  # noqa: F401
-    import app.users  # noqa: F401
-
-    create_schema(engine)
-    engine.dispose()
-    application = create_app(settings)
-    create_schema(application.extensions["dealguard.db_engine"])
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", application
-    server.shutdown()
-    application.extensions["dealguard.db_engine"].dispose()
+    with serving.serve(settings) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
@@ -87,61 +56,29 @@ def live(served) -> str:
 
 @pytest.fixture(scope="module")
 def make_user(served) -> Callable[..., tuple[str, str]]:
-    application = served[1]
-
-    def make(role: str, person_id: str | None = None, job_role: str | None = None,
-             full_name: str | None = None) -> tuple[str, str]:
-        if role == "manager":
-            person_id = person_id or "m-1"
-        elif role == "approver":
-            person_id = person_id or "a-1"
-            job_role = job_role or "head_of_sales"
-        name = f"{role}-{next(_names)}"
-        with application.app_context():
-            password = create_user(database.session(), name, role, person_id, job_role,
-                                   full_name)
-        return name, password
+    def make(role: str, **person: Any) -> tuple[str, str]:
+        return serving.make_user(served[1], role, **person)
 
     return make
 
 
 @pytest.fixture(scope="module")
 def browser(_browser_ready):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # As root (CI), chromium runs only without its sandbox.
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    with serving.chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def page_in(browser):
-    contexts = []
+    pages = []
 
     def make(language: str = "en"):
-        locale = {"en": "en-US", "ru": "ru-RU"}[language]
-        context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-        contexts.append(context)
-        return context.new_page()
+        pages.append(serving.new_page(browser, language))
+        return pages[-1]
 
     yield make
-    for context in contexts:
-        context.close()
-
-
-def sign_in(page, live: str, name: str, password: str, target: str = "/console/") -> None:
-    """Sign in through the form, changing the one-time password on the way."""
-    page.goto(live + target)
-    page.fill("#name", name)
-    page.fill("#password", password)
-    page.click("form.card button[type=submit]")
-    if "/console/password" in page.url:
-        page.fill("#current", password)
-        page.fill("#new", PASSWORD)
-        page.fill("#repeat", PASSWORD)
-        page.click("form.card button[type=submit]")
+    for page in pages:
+        page.context.close()
 
 
 @pytest.fixture
