@@ -79,7 +79,7 @@ class Decision(Base):
             Index("ix_decisions_order_id", "order_id"),
         )),
         # With the outcome, the statistics count a week's decisions from the index alone
-        # (migration 0011); time windows of the log read it as they read decided_at.
+        # (migration 0012); time windows of the log read it as they read decided_at.
         Index("ix_decisions_decided_at_outcome", "decided_at", "outcome"),
     )
 

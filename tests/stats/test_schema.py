@@ -19,7 +19,7 @@ def test_the_decision_log_has_the_columns_the_stats_read() -> None:
     for column in DECISIONS.c:
         assert column.name in log.c
         assert type(log.c[column.name].type) is type(column.type)
-    # The week's counts by outcome are read from an index alone (migration 0011).
+    # The week's counts by outcome are read from an index alone (migration 0012).
     assert any(index.columns.keys() == ["decided_at", "outcome"] for index in log.indexes)
 
 

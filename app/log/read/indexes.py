@@ -5,7 +5,7 @@ On SQLite `seq` is the rowid, which every index already ends with, so the
 single-column indexes of app.log.models have that shape. A PostgreSQL index holds
 no such key: there `(col, seq)` is what turns the page into a short backward index
 scan instead of fetching every row of a busy client and sorting it. So those are
-made on PostgreSQL only. Migrations 0003, 0004 and 0011 make the same indexes.
+made on PostgreSQL only. Migrations 0003, 0004 and 0012 make the same indexes.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ manager or the whole team. With (actor_id, decided_at) and (decided_at) each cou
 row was also read from the table for its outcome: on a week of many decisions the
 console's team page took seconds. With outcome in the index, both are index-only scans.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-30
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0011"
-down_revision = "0010"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
