@@ -35,3 +35,38 @@ def test_a_chart_in_the_russian_console_is_in_russian(sign_in, decide):
     assert money[0] == "Сумма договоров, ₽, по неделям"
     # The English console keeps the API's chart word for word.
     assert _chart_texts(console, "decisions")[0] == "Decisions, per week"
+
+
+def test_form_errors_beside_the_fields_are_in_russian_and_nothing_is_logged(
+        sign_in, client, compliance):
+    console = sign_in("manager")
+    answer = console.post_form("/console/check/discount", {
+        "client.id": "c-1", "deal.id": "d-1", "deal.list_amount": "abc",
+        "discount.percent": "150"}, headers=RUSSIAN)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert ('<span class="field-error" id="f-deal.list_amount-err">Должно быть числом.</span>'
+            in page)
+    assert ('<span class="field-error" id="f-discount.percent-err">Должно быть от 0 до 100.'
+            '</span>' in page)
+    assert ('<span class="field-error" id="f-client.segment-err">Обязательное поле: '
+            'заполните его.</span>' in page)
+    assert ("Запрос не прошёл проверку, поля: client.segment, deal.currency, "
+            "deal.list_amount, discount.percent") in page
+    assert "Missing data" not in page and "Must be" not in page
+    # The same form in English says what the API says.
+    english = console.post_form("/console/check/discount", {
+        "client.id": "c-1", "deal.list_amount": "abc"}).get_data(as_text=True)
+    assert "Must be a number." in english and "Missing data for required field." in english
+    listed = client.get("/v1/decisions", headers=compliance).get_json()["items"]
+    assert listed == []
+
+
+def test_a_bad_log_filter_is_named_in_russian(sign_in):
+    console = sign_in("compliance")
+    answer = console.get("/console/log?since=yesterday&outcome=deny", headers=RUSSIAN)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert "Нужна дата ISO (2026-11-27) или дата со временем." in page
+    # The filters' choices are labels, not ids.
+    assert '<option value="deny" selected>Запрещено</option>' in page
