@@ -70,3 +70,10 @@ def test_a_bad_log_filter_is_named_in_russian(sign_in):
     assert "Нужна дата ISO (2026-11-27) или дата со временем." in page
     # The filters' choices are labels, not ids.
     assert '<option value="deny" selected>Запрещено</option>' in page
+
+
+def test_the_policy_page_describes_rules_and_tables_in_russian(sign_in):
+    page = sign_in("manager").get("/console/policy", headers=RUSSIAN).get_data(as_text=True)
+    assert "<p>Скидка не выходит за лимит сегмента для роли, которая её даёт.</p>" in page
+    assert "discount_limits: Скидка в процентах от прайс-листа" in page
+    assert "A discount stays within" not in page and "Discount percent off" not in page

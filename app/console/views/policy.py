@@ -15,7 +15,17 @@ from app.console import blueprint, identity
 from app.console.forms import CandidateForm, ProposeForm
 from app.console.locale import language
 from app.engine.messages import display
-from app.engine.model import AllOf, AnyOf, Compare, Condition, Not, Operand, PolicyModel
+from app.engine.model import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    Not,
+    Operand,
+    PolicyModel,
+    Rule,
+    Table,
+)
 from app.log.read.query import Filters, parse_instant
 from app.policy_holder import PolicyUnavailable, problems_of
 from app.stats.periods import today
@@ -35,12 +45,19 @@ def policy() -> tuple[str, int] | str:
         return render_template("console/policy.html", policy=None), 503
     model = running.model
     lang = language()
-    rules = [{"rule": rule, "cases": [
+    rules = [{"rule": rule, "description": in_language(rule, lang), "cases": [
         {"case": case, "when": describe(case.when, model),
          "message": dict(case.translations).get(lang, case.message)}
         for case in rule.cases]} for rule in model.rules]
+    tables = [{"table": table, "description": in_language(table, lang)}
+              for table in model.tables.values()]
     return render_template("console/policy.html", policy=running, model=model, rules=rules,
-                           shown=shown)
+                           tables=tables, shown=shown)
+
+
+def in_language(described: Rule | Table, lang: str) -> str:
+    """A rule's or a table's description in `lang` where the policy has it, else English."""
+    return dict(described.description_translations).get(lang, described.description)
 
 
 def describe(condition: Condition, model: PolicyModel) -> str:
