@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import impact_service
@@ -33,7 +34,7 @@ from app.stats.periods import today
 IMPACT_DAYS = 30
 MAX_CANDIDATE = 1024 * 1024
 OPERATORS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥",
-             "in": "in", "not_in": "not in"}
+             "in": _l("in"), "not_in": _l("not in")}
 
 
 @blueprint.get("/policy")
