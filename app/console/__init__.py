@@ -40,9 +40,10 @@ for _name in VIEW_MODULES:
 
 def init_app(app: Flask) -> None:
     """Sessions, sign-in, CSRF, languages and headers; the blueprint is registered apart."""
-    from app.console import identity, locale, security, sessions
+    from app.console import field_errors, identity, locale, security, sessions
 
     sessions.init_app(app)
     identity.init_app(app)
     security.init_app(app)
     locale.init_app(app)
+    field_errors.init_app(app)

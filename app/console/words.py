@@ -66,6 +66,10 @@ VERSION_STATUSES = {
     "retired": _l("Retired"),
     "shadow": _l("In shadow"),
 }
+# What an obligation asks, by its type; its value follows ("… (hours): 24").
+OBLIGATIONS = {
+    "resolve_within_hours": _l("Resolve within (hours)"),
+}
 MONEY_METRICS = ("deals_amount", "payments_amount")
 
 

@@ -225,7 +225,9 @@ class _Checker:
                                  f"row {row!r} needs {len(columns)} numbers, one per column")
             tables[name] = Table(name, str(row_key), tuple(columns),
                                  {k: tuple(v) if isinstance(v, list) else () for k, v in
-                                  rows.items()}, str(table.get("description", "")).strip())
+                                  rows.items()},
+                                 *self.description(table.get("description"),
+                                                   f"{path}.description"))
         return tables
 
     # ------------------------------------------------------------------ rules
@@ -275,9 +277,26 @@ class _Checker:
         scopes = [known_fields(action, per_line) for action in actions]
         cases = self.cases(data, path, scopes)
         obligations = self.obligations(data.get("obligations", []), f"{path}.obligations")
-        return Rule(rule_id, str(principle), tuple(actions),
-                    str(data.get("description", "")).strip(), per_line, tuple(cases),
-                    tuple(obligations), self.lines.get(path))
+        description, translated = self.description(data.get("description"),
+                                                   f"{path}.description")
+        return Rule(rule_id, str(principle), tuple(actions), description, per_line,
+                    tuple(cases), tuple(obligations), self.lines.get(path), translated)
+
+    def description(self, data: Any, path: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """A rule's or a table's description: a text (English), or {en: text, ru: text}
+        as a message's languages; the console shows it in the reader's language."""
+        if not isinstance(data, dict):
+            return str(data if data is not None else "").strip(), ()
+        self.unknown_keys(data, set(MESSAGE_LANGUAGES), path)
+        texts = {}
+        for lang in MESSAGE_LANGUAGES:
+            text = data.get(lang)
+            if isinstance(text, str) and text.strip():
+                texts[lang] = " ".join(text.split())
+            elif lang in data or lang == "en":
+                self.problem(f"{path}.{lang}", f"the {lang} description must be a "
+                             "non-empty text")
+        return texts.pop("en", ""), tuple(texts.items())
 
     def cases(self, data: dict, path: str, scopes: list[dict[str, FieldInfo]]) -> list[Case]:
         if "cases" in data:

@@ -89,6 +89,8 @@ class Rule:
     cases: tuple[Case, ...]
     obligations: tuple[Obligation, ...] = ()
     line: int | None = None
+    # The description in other languages: (language, text), e.g. (("ru", "..."),).
+    description_translations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Table:
     columns: tuple[str, ...]
     rows: dict[str, tuple[Any, ...]]
     description: str = ""
+    description_translations: tuple[tuple[str, str], ...] = ()  # as a rule's
 
     def cell(self, row: str, column: str) -> Any:
         return self.rows[row][self.columns.index(column)]

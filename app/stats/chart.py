@@ -2,17 +2,21 @@
 whom, dated axes, values with thousands separators, the current period marked.
 
 Plain SVG 1.1 text, no scripts, no external fonts or images; every piece of text
-is escaped, because manager ids come from the caller.
+is escaped, because manager ids come from the caller. Its words are English (the
+API's chart); the console passes ChartWords in the reader's language.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 from xml.sax.saxutils import escape, quoteattr
 
 from app.stats.labels import format_number, period_label, span
-from app.stats.metrics import METRICS
+from app.stats.metrics import METRICS, Metric
 from app.stats.trend import compare
 
 WIDTH, HEIGHT = 960, 480
@@ -28,12 +32,47 @@ FOOTNOTES = {
     "month": "Each point is a calendar month. Shaded: the current month.",
     "quarter": "Each point is a calendar quarter. Shaded: the current quarter.",
 }
+
+
+def _title(metric: Metric, period: str) -> str:
+    return f"{metric.label}, per {period}"
+
+
+def _subtitle(manager_id: str | None, count: int, period: str, start: dt.date,
+              end: dt.date, zone_name: str) -> str:
+    who = f"Manager {shorten(manager_id)}" if manager_id else "All managers"
+    return (f"{who} · {count} {period}{'s' if count > 1 else ''} to "
+            f"{span(start, end)} · {zone_name}")
+
+
+def _current(running: bool, change_pct: Decimal | None) -> str:
+    caption = "current (so far)" if running else "current"
+    if change_pct is not None:
+        caption += f", {change_pct:+}% on the previous"
+    return caption
+
+
+@dataclass(frozen=True)
+class ChartWords:
+    """Every text of a chart, by what it says; English unless told otherwise."""
+
+    title: Callable[[Metric, str], str] = _title  # (metric, period)
+    # (manager id or None, number of periods, period, the last one's start and end, zone)
+    subtitle: Callable[[str | None, int, str, dt.date, dt.date, str], str] = _subtitle
+    axis: Callable[[str, dt.date], str] = period_label  # (period, its start)
+    footnote: Callable[[str], str] = FOOTNOTES.__getitem__  # (period)
+    current: Callable[[bool, Decimal | None], str] = _current  # (running, change_pct)
+    number: Callable[[float | int | Decimal, int], str] = format_number  # (value, decimals)
+
+
+ENGLISH = ChartWords()
 FONT = "Helvetica, Arial, sans-serif"
 LINE, MARK, GRID, INK, MUTED = "#1f5fa8", "#d9480f", "#e3e6ea", "#222", "#666"
 
 
-def render_chart(data: dict, today: dt.date, zone_name: str) -> str:
-    """SVG text for a /v1/stats/series answer (`data`)."""
+def render_chart(data: dict, today: dt.date, zone_name: str,
+                 words: ChartWords = ENGLISH) -> str:
+    """SVG text for a /v1/stats/series answer (`data`), its texts in `words`."""
     metric = METRICS[data["metric"]]
     points = data["points"]
     values = [float(point["value"]) for point in points]
@@ -42,7 +81,7 @@ def render_chart(data: dict, today: dt.date, zone_name: str) -> str:
     step, top = _y_scale(max(values), whole=not metric.money)
     decimals = _decimals(step)
     # The value axis is as wide as its longest label: billions must not be cut off.
-    left = max(MIN_LEFT, round(len(format_number(top, decimals)) * DIGIT_WIDTH) + 24)
+    left = max(MIN_LEFT, round(len(words.number(top, decimals)) * DIGIT_WIDTH) + 24)
     plot_w = WIDTH - left - RIGHT
     slot = plot_w / len(points)
 
@@ -54,13 +93,9 @@ def render_chart(data: dict, today: dt.date, zone_name: str) -> str:
 
     last = len(points) - 1
     in_progress = starts[last] <= today <= ends[last]
-    who = f"Manager {_shorten(data['manager_id'])}" if data["manager_id"] else "All managers"
-    noun = data["period"]
-    title = f"{metric.label}, per {noun}"
-    subtitle = (
-        f"{who} · {len(points)} {noun}{'s' if len(points) > 1 else ''} to "
-        f"{span(starts[last], ends[last])} · {zone_name}"
-    )
+    title = words.title(metric, data["period"])
+    subtitle = words.subtitle(data["manager_id"], len(points), data["period"], starts[last],
+                              ends[last], zone_name)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
         f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family={quoteattr(FONT)} role="img">',
@@ -72,18 +107,19 @@ def render_chart(data: dict, today: dt.date, zone_name: str) -> str:
         f'<rect x="{x(last) - slot / 2:.1f}" y="{TOP}" width="{slot:.1f}" height="{PLOT_H}" '
         f'fill="{MARK}" fill-opacity="0.08"/>',
     ]
-    parts += _y_axis(step, top, y, decimals, left, plot_w)
-    parts += _x_axis(data["period"], starts, x)
+    parts += _y_axis(step, top, y, decimals, left, plot_w, words)
+    parts += _x_axis(data["period"], starts, x, words)
     parts += _line(values, x, y, in_progress)
     raw = [point["value"] for point in points]
     marker = (x(last), y(values[last]))
-    parts += _current_label(metric.money, raw, marker, in_progress, left + plot_w)
-    parts.append(_text(left, HEIGHT - 10, FOOTNOTES[data["period"]], size=11, fill=MUTED))
+    parts += _current_label(metric.money, raw, marker, in_progress, left + plot_w, words)
+    parts.append(_text(left, HEIGHT - 10, words.footnote(data["period"]), size=11, fill=MUTED))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
-def _y_axis(step: float, top: float, y, decimals: int, left: float, plot_w: float) -> list[str]:
+def _y_axis(step: float, top: float, y, decimals: int, left: float, plot_w: float,
+            words: ChartWords) -> list[str]:
     parts = []
     ticks = round(top / step)
     for i in range(ticks + 1):
@@ -93,12 +129,12 @@ def _y_axis(step: float, top: float, y, decimals: int, left: float, plot_w: floa
             f'stroke="{GRID if i else INK}" stroke-width="1"/>'
         )
         parts.append(
-            _text(left - 10, y(value) + 4, format_number(value, decimals), anchor="end", size=12)
+            _text(left - 10, y(value) + 4, words.number(value, decimals), anchor="end", size=12)
         )
     return parts
 
 
-def _x_axis(period: str, starts: list[dt.date], x) -> list[str]:
+def _x_axis(period: str, starts: list[dt.date], x, words: ChartWords) -> list[str]:
     every = max(1, math.ceil(len(starts) / MAX_X_LABELS))
     last = len(starts) - 1
     # Count back from the current period so that it always gets its label.
@@ -110,7 +146,7 @@ def _x_axis(period: str, starts: list[dt.date], x) -> list[str]:
         parts.append(
             f'<line x1="{x(i):.1f}" x2="{x(i):.1f}" y1="{base}" y2="{base + 5}" stroke="{INK}"/>'
         )
-        label = period_label(period, starts[i])
+        label = words.axis(period, starts[i])
         weight = "bold" if i == last else None
         parts.append(_text(x(i), base + 20, label, anchor="middle", size=12, weight=weight))
         year = starts[i].year
@@ -146,14 +182,15 @@ def _line(values: list[float], x, y, in_progress: bool) -> list[str]:
 
 
 def _current_label(
-    money: bool, values: list, at: tuple[float, float], running: bool, right: float
+    money: bool, values: list, at: tuple[float, float], running: bool, right: float,
+    words: ChartWords,
 ) -> list[str]:
     cx, cy = at
-    value = format_number(values[-1], 2 if money and values[-1] % 1 else 0)
-    caption = "current (so far)" if running else "current"
-    if len(values) > 1 and values[-2]:
-        # The same percentage as /v1/stats reports, not a float's rounding of it.
-        caption += f", {compare(values[-1], values[-2])['change_pct']:+}% on the previous"
+    value = words.number(values[-1], 2 if money and values[-1] % 1 else 0)
+    # The same percentage as /v1/stats reports, not a float's rounding of it.
+    change_pct = (compare(values[-1], values[-2])["change_pct"]
+                  if len(values) > 1 and values[-2] else None)
+    caption = words.current(running, change_pct)
     anchor = "end" if cx > right - 200 else "middle"
     dx = -10 if anchor == "end" else 0
     ty = max(cy - 14, TOP + 14)
@@ -172,7 +209,8 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 1
     )
 
 
-def _shorten(text: str) -> str:
+def shorten(text: str) -> str:
+    """A manager id cut to MAX_ID characters, for the subtitle."""
     return text if len(text) <= MAX_ID else text[: MAX_ID - 1] + "…"
 
 

@@ -64,3 +64,31 @@ def test_a_message_needs_its_english_text_and_knows_only_en_and_ru():
 def test_a_plain_text_message_still_loads():
     policy = load_policy_text(_with_first_message("Promo lines are not discounted further."))
     assert policy.rules
+
+
+def test_every_description_of_the_shipped_policy_has_its_russian():
+    policy = load_policy(RULES)
+    described = [*policy.rules, *policy.model.tables.values()]
+    assert all(dict(d.description_translations).get("ru") for d in described)
+    # The API's policy keeps its English words (CONTRACT §5).
+    first = policy.describe()["rules"][0]
+    assert first["description"] == ("A discount stays within the segment's limit of the role "
+                                    "that grants it.")
+
+
+def _with_first_description(description) -> str:
+    data = yaml.safe_load(RULES.read_text(encoding="utf-8"))
+    data["rules"][0]["description"] = description
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def test_a_description_is_a_text_or_its_languages_with_english_required():
+    plain = load_policy_text(_with_first_description("Plain English."))
+    assert (plain.rules[0].description, plain.rules[0].description_translations) == (
+        "Plain English.", ())
+    for bad, path in (({"ru": "Только по-русски."}, "description.en"),
+                      ({"en": "Fine.", "de": "Gut."}, "description.de"),
+                      ({"en": "Fine.", "ru": ""}, "description.ru")):
+        with pytest.raises(PolicyError) as raised:
+            load_policy_text(_with_first_description(bad))
+        assert any(p.path == f"rules.0.{path}" for p in raised.value.problems), bad

@@ -19,7 +19,7 @@ from werkzeug import Response
 from app.api import database, paging
 from app.api.approvals import decode_pending_cursor, encode_pending_cursor
 from app.approvals import inbox, verdicts
-from app.console import blueprint, identity
+from app.console import blueprint, identity, reasons
 from app.console.forms import PostForm
 from app.engine.approvals import NOT_PROPOSAL
 from app.jsontext import loads
@@ -63,6 +63,7 @@ def page_of(status: str, cursor: str | None, only_own: bool = False,
             found = inbox.pending(connection, viewer(), _valid_hours(), PAGE_SIZE, after)
             items = [inbox.public(item) for item in found.items]
             _add_proposals(connection, items)
+            reasons.in_language(items, connection=connection)
             return items, encode_pending_cursor(found.next_after) if found.next_after else None
         try:
             before = paging.decode_cursor(cursor)

@@ -19,7 +19,7 @@ from flask import (
 from sqlalchemy import exists, or_, select
 
 from app.api import database, paging
-from app.console import blueprint, identity
+from app.console import blueprint, identity, reasons
 from app.console.forms import PostForm
 from app.log.models import ApprovalRequest, Decision
 from app.log.read import approvals, export, query, records, verify, verify_digests
@@ -123,6 +123,7 @@ def decision(decision_id: str) -> str:
             abort(404)
         given = approvals.of_decision(connection, decision_id)
     record = records.full(row)
+    reasons.in_language([record])  # this page's copy: the log keeps its English
     return render_template(
         "console/decision.html", record=record, approvals=given,
         request_text=_pretty(record["request"]), facts_text=_pretty(record["facts"]))

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import current_app, render_template
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import impact_service
@@ -15,7 +16,17 @@ from app.console import blueprint, identity
 from app.console.forms import CandidateForm, ProposeForm
 from app.console.locale import language
 from app.engine.messages import display
-from app.engine.model import AllOf, AnyOf, Compare, Condition, Not, Operand, PolicyModel
+from app.engine.model import (
+    AllOf,
+    AnyOf,
+    Compare,
+    Condition,
+    Not,
+    Operand,
+    PolicyModel,
+    Rule,
+    Table,
+)
 from app.log.read.query import Filters, parse_instant
 from app.policy_holder import PolicyUnavailable, problems_of
 from app.review_service import IMPACT_DAYS
@@ -23,7 +34,7 @@ from app.stats.periods import today
 
 MAX_CANDIDATE = 1024 * 1024
 OPERATORS = {"eq": "=", "ne": "≠", "lt": "<", "le": "≤", "gt": ">", "ge": "≥",
-             "in": "in", "not_in": "not in"}
+             "in": _l("in"), "not_in": _l("not in")}
 
 
 @blueprint.get("/policy")
@@ -35,12 +46,19 @@ def policy() -> tuple[str, int] | str:
         return render_template("console/policy.html", policy=None), 503
     model = running.model
     lang = language()
-    rules = [{"rule": rule, "cases": [
+    rules = [{"rule": rule, "description": in_language(rule, lang), "cases": [
         {"case": case, "when": describe(case.when, model),
          "message": dict(case.translations).get(lang, case.message)}
         for case in rule.cases]} for rule in model.rules]
+    tables = [{"table": table, "description": in_language(table, lang)}
+              for table in model.tables.values()]
     return render_template("console/policy.html", policy=running, model=model, rules=rules,
-                           shown=shown)
+                           tables=tables, shown=shown)
+
+
+def in_language(described: Rule | Table, lang: str) -> str:
+    """A rule's or a table's description in `lang` where the policy has it, else English."""
+    return dict(described.description_translations).get(lang, described.description)
 
 
 def describe(condition: Condition, model: PolicyModel) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.api import database
 from app.console import blueprint, identity
+from app.console.chart_words import chart_words
 from app.console.words import MONEY_METRICS
 from app.stats.chart import render_chart
 from app.stats.metrics import METRIC_NAMES
@@ -90,7 +91,8 @@ def chart() -> Response:
         abort(404)
     data = series(database.session(), metric, "week", today(_zone()), CHART_WEEKS, _zone(),
                   manager_id)
-    svg = render_chart(data, today(_zone()), current_app.config["SETTINGS"].timezone)
+    svg = render_chart(data, today(_zone()), current_app.config["SETTINGS"].timezone,
+                       chart_words())
     response = Response(svg, mimetype="image/svg+xml")
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
