@@ -6,6 +6,7 @@ Every value can be overridden with GUNICORN_* variables or command-line flags.
 import json
 import os
 import shutil
+import sys
 import tempfile
 
 from gunicorn.glogging import Logger
@@ -76,6 +77,14 @@ def on_starting(server):
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory, exist_ok=True)
+
+
+def worker_exit(server, worker):
+    # In the worker, before it ends: its last second of counts (app/telemetry.py publishes
+    # them to the metrics files once a second) must reach the files it leaves behind.
+    telemetry = sys.modules.get("app.telemetry")
+    if telemetry is not None:
+        telemetry.flush()
 
 
 def child_exit(server, worker):
