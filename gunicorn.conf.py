@@ -4,9 +4,12 @@ Every value can be overridden with GUNICORN_* variables or command-line flags.
 """
 
 import json
+import logging
 import os
 import shutil
+import sys
 import tempfile
+import traceback
 
 from gunicorn.glogging import Logger
 
@@ -39,7 +42,9 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 # The query string may name a client; the access log keeps method, path and status only.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+# Written by _QuietAboutRequests.access without gunicorn's general formatting.
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+access_log_format = ACCESS_LOG_FORMAT
 
 # /metrics must sum every worker: prometheus-client's multiprocess mode keeps each
 # worker's values in files in this directory. It is set here, in the master, before
@@ -51,12 +56,61 @@ if _OWN_METRICS_DIR:
 
 
 class _QuietAboutRequests(Logger):
-    """gunicorn's logger, except that a request it refuses is not quoted.
+    """gunicorn's logger, except that a request it refuses is not quoted, and the access
+    line of ACCESS_LOG_FORMAT costs a fraction of gunicorn's own.
 
     gunicorn logs "Invalid request from ip=...: <the error>", and the error quotes the
     request line or a header: a query string may name a client (no client data in a log
     line). The line keeps who sent it and says what kind of request it was.
     """
+
+    def access(self, resp, req, environ, request_time):
+        # gunicorn's access() makes a dict of every atom, request and response header and
+        # environ variable, escapes each, and goes through logging (a LogRecord, a search
+        # of the caller's frame): 75 - 110 µs of a request under load. For our own format
+        # the same line is made from its six atoms, as gunicorn would make them
+        # (tests/served/test_access_log.py compares the two), and written to the
+        # handlers gunicorn set up, under their locks. Any other format or logging set-up
+        # (syslog, logconfig, a filter) takes gunicorn's way.
+        handlers = self._plain_access_handlers()
+        if handlers is None or self.cfg.access_log_format != ACCESS_LOG_FORMAT:
+            return super().access(resp, req, environ, request_time)
+        status = resp.status
+        if isinstance(status, str):
+            status = status.split(None, 1)[0]
+        sent = getattr(resp, "sent", None)
+        atoms = {"h": environ.get("REMOTE_ADDR", "-"), "m": environ.get("REQUEST_METHOD"),
+                 "U": environ.get("PATH_INFO"), "s": status,
+                 "b": sent is not None and str(sent) or "-",
+                 "M": request_time.seconds * 1000 + int(request_time.microseconds / 1000)}
+        for name, value in atoms.items():
+            if isinstance(value, str) and '"' in value:
+                atoms[name] = value.replace('"', '\\"')
+        line = ACCESS_LOG_FORMAT % atoms  # noqa: UP031 - gunicorn's own format, as it applies it
+        try:
+            for handler in handlers:
+                with handler.lock:
+                    handler.stream.write(line + handler.terminator)
+                    handler.flush()
+        except Exception:  # noqa: BLE001 - as gunicorn's access(): said, never raised
+            self.error(traceback.format_exc())
+
+    def _plain_access_handlers(self):
+        """The access log's handlers if each writes the bare message to a stream, else None
+        (or [] when the access log is off)."""
+        log = self.access_log
+        if not self.access_log_enabled:
+            return []
+        if log.propagate or log.filters or not log.isEnabledFor(logging.INFO):
+            return None
+        handlers = log.handlers
+        for handler in handlers:
+            if (type(handler) not in (logging.StreamHandler, logging.FileHandler)
+                    or handler.filters or handler.level > logging.INFO
+                    or handler.stream is None or handler.formatter is None
+                    or handler.formatter._fmt != "%(message)s"):
+                return None
+        return handlers
 
     def warning(self, msg, *args, **kwargs):
         if isinstance(msg, str) and msg.startswith("Invalid request from ip="):
@@ -76,6 +130,14 @@ def on_starting(server):
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory, exist_ok=True)
+
+
+def worker_exit(server, worker):
+    # In the worker, before it ends: its last second of counts (app/telemetry.py publishes
+    # them to the metrics files once a second) must reach the files it leaves behind.
+    telemetry = sys.modules.get("app.telemetry")
+    if telemetry is not None:
+        telemetry.flush()
 
 
 def child_exit(server, worker):

@@ -19,7 +19,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from hashlib import sha256
 from typing import Any
 
 from sqlalchemy import Engine
@@ -221,7 +220,8 @@ def _fingerprint(secret: str, body: Any) -> str:
         text = dumps(body, str_keys=True)  # a body parsed from JSON: its keys are str
     except (TypeError, ValueError):
         raise Problem(422, "The request holds a value that is not plain JSON.") from None
-    return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), sha256).hexdigest()
+    # hmac.digest: the same HMAC-SHA256 as hmac.new(...).hexdigest(), in one C call.
+    return hmac.digest(secret.encode("utf-8"), text.encode("utf-8"), "sha256").hex()
 
 
 def _policy_named(running: Running) -> dict[str, Any]:

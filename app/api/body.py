@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from app.api.drain import abandon_body
+from app.api.drain import abandon_body, body_read
 from app.problems import Problem
 
 # Deeper than any request of CONTRACT §3 can be; refusing early keeps recursion bounded.
@@ -119,6 +119,8 @@ def read_body() -> bytes:
         raise Problem(400, "The body could not be read to its end: its chunked encoding "
                       "is broken, or the client stopped sending it.") from None
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is not None and len(raw) == request.content_length:
+        body_read(request.environ)
     if request.content_length is None and limit is not None and len(raw) >= limit:
         # A chunked body is cut at the limit without an error: look for one byte more.
         try:

@@ -50,6 +50,8 @@ def _caller() -> Caller:
 
 def _language() -> str:
     """The language of the reasons' messages: Accept-Language, English when absent."""
+    if not request.environ.get("HTTP_ACCEPT_LANGUAGE"):
+        return "en"  # a CRM sends none: spare parsing an empty header on every decision
     return request.accept_languages.best_match(MESSAGE_LANGUAGES, default="en")
 
 

@@ -23,6 +23,15 @@ CHUNK = 64 * 1024
 DRAIN_SECONDS = 5.0
 # Set by whoever finds the body cannot be read to its end (app/api/body.py).
 _ABANDONED = "dealguard.body_abandoned"
+# Set by whoever read the whole body its Content-Length announced (app/api/body.py).
+_READ = "dealguard.body_read"
+
+
+def body_read(environ: dict[str, Any]) -> None:
+    """Say the body was read to the end its Content-Length announced: nothing is left to
+    drain (a decision's body, nearly always), so the drain's read and its socket
+    time-out calls are spared."""
+    environ[_READ] = True
 
 
 def abandon_body(environ: dict[str, Any]) -> None:
@@ -46,6 +55,8 @@ class DrainBody:
 
     def _drained(self, environ: dict[str, Any]) -> bool:
         """Whether the body is now read to its end (False: the connection must close)."""
+        if environ.get(_READ):
+            return True
         if not environ.get("wsgi.input_terminated"):
             # Only a server that ends the input at the body's end (gunicorn does) can be
             # read to its end safely; any other may block past it. Leave it to the server.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import socket
 
-from app.api.drain import DrainBody, abandon_body, close_connection, read_to_end
+from app.api.drain import DrainBody, abandon_body, body_read, close_connection, read_to_end
 
 
 class ServerResponse:
@@ -96,3 +96,31 @@ def test_close_connection_needs_a_server_that_can():
     close_connection(server.start_response)
     assert server.closed
     close_connection(lambda status, headers: None)  # another server: nothing to do
+
+
+class Untouchable(io.BytesIO):
+    def read(self, *args):
+        raise AssertionError("read again after the application read it whole")
+
+
+def test_a_body_read_whole_by_the_application_is_not_read_again():
+    from app import create_app  # noqa: F401 - the real reader marks it: see the app test below
+
+    environ = environ_with(b"x" * 10, **{"wsgi.input": Untouchable(b"x" * 10)})
+    server = serve(environ, app=lambda env, start: (body_read(env), early_answer(env, start))[1])
+    assert server.status.startswith("401") and not server.closed
+
+
+def test_a_decision_body_is_marked_read_whole(client, body, make_key):
+    seen = {}
+    real = client.application.wsgi_app
+
+    def spy(environ, start_response):
+        answer = real(environ, start_response)
+        seen["read"] = environ.get("dealguard.body_read")
+        return answer
+
+    client.application.wsgi_app = spy
+    answer = client.post("/v1/decisions", json=body("claim"), headers=make_key("crm"))
+    assert answer.status_code == 200
+    assert seen["read"] is True

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select
 
+from app import telemetry
 from app.auth import create_key
 from app.cli.service import upgrade
 from app.jsontext import loads
@@ -82,12 +83,20 @@ def test_metrics_sum_every_worker_and_the_chain_is_one(served, body):
     base, key, engine = served
     statuses = [call(base + "/v1/decisions", body("claim"), key)[0] for _ in range(30)]
     assert set(statuses) == {200}
-    # Whichever worker answers the scrape, it reports all 30.
-    for _ in range(6):
+    # Each worker publishes its counts once a second (app/telemetry.py): after that,
+    # whichever worker answers the scrape, it reports all 30.
+    def claims() -> float:
         page = call(base + "/metrics")[1]
         line = next(line for line in page.splitlines()
                     if line.startswith('dealguard_decisions_total{action="claim"'))
-        assert float(line.split()[-1]) == 30
+        return float(line.split()[-1])
+
+    answered = time.monotonic()
+    while claims() != 30 and time.monotonic() - answered < 3:
+        time.sleep(0.1)
+    assert time.monotonic() - answered < telemetry.FLUSH_SECONDS + 1.0
+    for _ in range(6):
+        assert claims() == 30
     with engine.connect() as connection:
         rows = connection.execute(select(Decision.seq, Decision.prev_hash, Decision.hash,
                                          Decision.document).order_by(Decision.seq)).all()
