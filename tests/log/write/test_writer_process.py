@@ -321,7 +321,9 @@ def test_an_unexpected_error_on_the_pipe_replaces_the_child(app, client, make_ke
     monkeypatch.setattr(writer_process, "_receive", receive_once_broken)
     broken = client.post("/v1/decisions", json=make_body("claim", request_id="u-1"),
                          headers=headers)
-    assert broken.status_code == 503
+    # 503, unless the child committed the group before it was stopped: the parent then
+    # finds the decision in the log and answers it as logged (a loaded machine does).
+    assert broken.status_code in (200, 503)
     again = client.post("/v1/decisions", json=make_body("claim", request_id="u-1"),
                         headers=headers)
     assert again.status_code == 200
