@@ -9,13 +9,13 @@ An approver also reads the decisions its job role was asked to approve (CONTRACT
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request, stream_with_context
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api import database, paging
 from app.api.respond import json_response
 from app.auth import current_key, requires
-from app.log.models import ApprovalRequest, Decision
+from app.log.models import Decision
 from app.log.read import approvals, export, query, records, verify, verify_digests
 from app.problems import Problem, unavailable
 
@@ -94,11 +94,8 @@ def show_decision(decision_id: str) -> Response:
     statement = select(*records.COLUMNS).where(Decision.decision_id == decision_id)
     key = current_key()
     if key.is_person:
-        mine = Decision.actor_id == (key.person_id or "")
-        if key.role == "approver":
-            mine = or_(mine, exists().where(ApprovalRequest.decision_seq == Decision.seq,
-                                            ApprovalRequest.audience == key.job_role))
-        statement = statement.where(mine)
+        statement = statement.where(query.seen_by(
+            key.person_id or "", key.job_role if key.role == "approver" else None))
     with database.db_engine().connect() as connection:
         row = connection.execute(statement).first()
         if row is None:

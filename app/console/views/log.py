@@ -16,12 +16,12 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from sqlalchemy import exists, or_, select
+from sqlalchemy import select
 
 from app.api import database, paging
 from app.console import blueprint, identity, reasons
 from app.console.forms import PostForm
-from app.log.models import ApprovalRequest, Decision
+from app.log.models import Decision
 from app.log.read import approvals, export, query, records, verify, verify_digests
 from app.problems import Problem
 from app.vocabulary import ACTIONS, OUTCOMES, PRINCIPLES
@@ -112,11 +112,8 @@ def decision(decision_id: str) -> str:
     statement = select(*records.COLUMNS).where(Decision.decision_id == decision_id)
     person = identity.user()
     if person.person_id is not None:  # a person sees only their own (§6), as the API
-        mine = Decision.actor_id == person.person_id
-        if person.role == "approver":  # and an approver those its job role is asked about
-            mine = or_(mine, exists().where(ApprovalRequest.decision_seq == Decision.seq,
-                                            ApprovalRequest.audience == person.job_role))
-        statement = statement.where(mine)
+        statement = statement.where(query.seen_by(
+            person.person_id, person.job_role if person.role == "approver" else None))
     with database.db_engine().connect() as connection:
         row = connection.execute(statement).first()
         if row is None:

@@ -154,6 +154,16 @@ def parse_instant(text: str, timezone: str, end_of_day: bool) -> datetime:
     return moment.astimezone(UTC)
 
 
+def seen_by(person_id: str, job_role: str | None = None) -> Any:
+    """The decisions a person reads (CONTRACT §6): their own, and for an approver (who
+    has a `job_role`) those their job role was asked to approve."""
+    mine = Decision.actor_id == person_id
+    if job_role is None:
+        return mine
+    return or_(mine, exists().where(ApprovalRequest.decision_seq == Decision.seq,
+                                    ApprovalRequest.audience == job_role))
+
+
 def where(filters: Filters, skip: str | None = None) -> list[Any]:
     """The WHERE terms of `filters` on the decisions table (but the one named `skip`)."""
     terms: list[Any] = [false()] if filters.match_nothing else []
@@ -162,9 +172,7 @@ def where(filters: Filters, skip: str | None = None) -> list[Any]:
         if value is not None:
             terms.append(getattr(Decision, name) == value)
     if filters.seen_by is not None:
-        person_id, job_role = filters.seen_by
-        terms.append(or_(Decision.actor_id == person_id, exists().where(
-            ApprovalRequest.decision_seq == Decision.seq, ApprovalRequest.audience == job_role)))
+        terms.append(seen_by(*filters.seen_by))
     if filters.subject_id is not None:
         # A shipment or claim is also found by its order's id.
         terms.append(or_(Decision.subject_id == filters.subject_id,
