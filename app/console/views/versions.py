@@ -111,6 +111,12 @@ def _review(found: dict[str, Any]) -> dict[str, Any]:
     return {"tests": tests, "impact": impact}
 
 
+def _not_loadable(version_id: int, error: versions.NotLoadable) -> tuple[str, int]:
+    """Publish or shadow refused: the version does not compile here (its problems by line)."""
+    return _page(422, error=_("Version %(id)s cannot be loaded; nothing changed.",
+                              id=version_id), problems=problems_of(error.error))
+
+
 @blueprint.post("/policy/versions/<int:version_id>/publish")
 @identity.allowed("admin")
 def version_publish(version_id: int) -> Response | tuple[str, int]:
@@ -121,8 +127,7 @@ def version_publish(version_id: int) -> Response | tuple[str, int]:
         return _page(403, error=_("Four eyes: a version is published by someone other than "
                                   "its author."))
     except versions.NotLoadable as error:
-        return _page(422, error=_("Version %(id)s cannot be loaded; nothing changed.",
-                                  id=version_id), problems=problems_of(error.error))
+        return _not_loadable(version_id, error)
     except versions.VersionConflict:
         return _page(409, error=_("Another version was published at the same moment; look "
                                   "at the versions and try again."))
@@ -138,8 +143,7 @@ def version_shadow(version_id: int) -> Response | tuple[str, int]:
     try:
         versions.start_shadow(_holder(), database.db_engine(), _id(version_id))
     except versions.NotLoadable as error:
-        return _page(422, error=_("Version %(id)s cannot be loaded; nothing changed.",
-                                  id=version_id), problems=problems_of(error.error))
+        return _not_loadable(version_id, error)
     except versions.VersionConflict:
         return _page(409, error=_("The active version cannot run in its own shadow, or "
                                   "another shadow run started at the same moment."))
