@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import impact_service
+from app import impact_service, review_service
 from app.cli.database import describe, filters_from_options, open_database
 from app.cli.database import settings as _settings
 from app.engine import InvalidRequest, PolicyError, load_policy
@@ -119,7 +119,7 @@ def test(directory: str | None, policy_path: str | None, coverage: bool) -> None
     settings = _settings()
     policy_file = policy_path or settings.policy_path
     policy = load_or_exit(policy_file)
-    folder = Path(directory or Path(policy_file).parent / "tests")
+    folder = Path(directory) if directory else review_service.tests_folder(policy_file)
     files = case_files(folder)
     if not files:
         raise click.ClickException(f"no case files (*.yaml) in {folder}")
