@@ -3,12 +3,16 @@
 Each decision must be committed before it is answered, and a commit costs an fsync
 (about a millisecond or more) on the one chain head. Paid per decision, that fsync caps
 a process at a few hundred decisions a second however many threads it has. Here the
-request threads of one process hand their prepared entries to one committer thread,
-which has everything queued so far appended as one transaction under the chain-head
+request threads of one process queue their prepared entries, and one of them, the
+leader, has everything queued so far appended as one transaction under the chain-head
 lock (so the chain stays one chain across workers and hosts), by the worker's writer
-process or by writer.write_group in this one, and then wakes each waiting thread with its result.
-Nothing is answered before its transaction committed; the durability of a decision is
-exactly that of a single append.
+process or by writer.write_group in this one; then it wakes each waiting thread with
+its result and, if more entries queued meanwhile, makes the first of them the next
+leader. A decision that finds no leader leads itself, so a lone decision is written by
+its own thread with no hand-off at all: measured, a committer thread of its own cost
+every decision two thread wake-ups (queue to committer, committer back) and some
+150 µs of CPU in all (bench/LOG.md). Nothing is answered before its transaction
+committed; the durability of a decision is exactly that of a single append.
 
 Groups form by themselves only while the committer is busy: measured under load they
 held two or three decisions, and the per-transaction cost (lock, fsync, the hand-off to
@@ -29,7 +33,8 @@ long: one still queued then is taken out and answered 503 (it was never sent, so
 surely not logged); one already in a group is answered when its writer is, whose
 deadline is the group's earliest (writer_process.py kills a writer that misses it and
 settles what it wrote). The committer also keeps the outcome of the last write, for
-/health/ready (writable()).
+/health/ready (writable()), which probes in the asking thread when nothing was written
+lately and no leader is at work.
 """
 
 from __future__ import annotations
@@ -54,9 +59,6 @@ log = logging.getLogger(__name__)
 # More entries per transaction buy nothing once the fsync is shared; a cap keeps one
 # transaction (and the chain lock other workers wait for) short.
 MAX_GROUP = 128
-# A committer with nothing to do ends; the next decision starts a new one. So an app
-# that is created and dropped (tests, the CLI) leaves no thread behind for long.
-IDLE_SECONDS = 10.0
 # /health/ready: a write outcome this recent answers it without a probe (under load
 # there is always one); a probe or a write under way must answer within READY_WAIT.
 FRESH_SECONDS = 2.0
@@ -71,8 +73,13 @@ class _Slot:
     deadline: float | None = None  # time.monotonic() by which it is answered, if bounded
     done: threading.Event = field(default_factory=threading.Event)
     error: Exception | None = None
+    lead: bool = False  # woken to lead: to write the queue, its own entry first
 
     def resolve(self) -> None:
+        self.done.set()
+
+    def promote(self) -> None:
+        self.lead = True
         self.done.set()
 
     def fail(self, error: Exception) -> None:
@@ -84,7 +91,6 @@ class GroupCommitter:
     """append(entry) logs one entry; calls made at the same moment share a commit."""
 
     def __init__(self, db_engine: Engine, max_group: int = MAX_GROUP,
-                 idle_seconds: float = IDLE_SECONDS,
                  write: Callable[[list[Entry], float | None], list[Outcome]] | None = None,
                  gather_seconds: float = 0.0,
                  probe: Callable[[float | None], Exception | None] | None = None,
@@ -96,7 +102,6 @@ class GroupCommitter:
         self.write = write or (lambda entries, deadline: write_group(db_engine, entries))
         self.probe = probe or (lambda deadline: _probe_here(db_engine))
         self.max_group = max_group
-        self.idle_seconds = idle_seconds
         # The service passes Settings.log_gather_ms; 0 never waits for requests under way.
         self.gather_seconds = gather_seconds
         # Settings.log_write_timeout with a writer process, which can be killed when it
@@ -110,9 +115,9 @@ class GroupCommitter:
         self._pid = os.getpid()
         self._cond = threading.Condition()
         self._queue: list[_Slot] = []
-        self._thread: threading.Thread | None = None
+        # A thread leads: it gathers and writes a group, or probes. Others queue behind.
+        self._leading = False
         self._in_flight = 0  # decision requests of this process under way (in_flight())
-        self._probe_wanted = False
         # The last write's outcome (writes and probes alike), for writable().
         self._health = threading.Condition()
         self._last_at = float("-inf")  # time.monotonic() when it ended
@@ -159,63 +164,62 @@ class GroupCommitter:
         timeout = self.write_timeout
         slot = _Slot(entry, None if timeout is None else time.monotonic() + timeout)
         if self._pid != os.getpid():
-            # A forked child has the parent's queue but not its thread: start afresh.
+            # A forked child has the parent's queue and leader, not their threads.
             self._reset()
         with self._cond:
             self._queue.append(slot)
-            self._ensure_thread()
-            # Wake the committer only when it may act: it sleeps with an empty queue, or
-            # gathers until every request under way is queued or the group is full. Each
-            # needless wake-up costs a switch of the GIL.
-            if (len(self._queue) == 1 or self._in_flight <= len(self._queue)
-                    or len(self._queue) >= self.max_group):
+            lead = not self._leading
+            if lead:
+                self._leading = True
+            elif self._in_flight <= len(self._queue) or len(self._queue) >= self.max_group:
+                # Wake a gathering leader only when it may act: each needless wake-up
+                # costs a switch of the GIL.
                 self._cond.notify()
-        if timeout is not None and not slot.done.wait(timeout):
-            with self._cond:
-                if slot in self._queue:  # never sent to a writer: surely not logged
-                    self._queue.remove(slot)
-                    slot.fail(LogWriteError("no log write within the timeout"))
-        # The committer resolves every slot it takes, whatever happens (see _commit), so
-        # this wait ends: by the group's deadline (and the settling of a lost writer
-        # process), or in this process by the database's own lock timeouts.
-        slot.done.wait()
+        if not lead:
+            lead = self._follow(slot, timeout)
+        if lead:
+            self._lead()
         if slot.error is not None:
             raise slot.error
 
-    def _ensure_thread(self) -> None:
-        """Start the committer thread if there is none (with self._cond held)."""
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name="dealguard-log-committer",
-                                            daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        try:
-            while True:
-                with self._cond:
-                    while not self._queue and not self._probe_wanted:
-                        if (not self._cond.wait(self.idle_seconds) and not self._queue
-                                and not self._probe_wanted):
-                            self._thread = None  # under the lock: append() starts a new one
-                            return
-                    if self._queue:
-                        self._gather()
-                    group = self._queue[: self.max_group]
-                    del self._queue[: self.max_group]
-                    # A group's outcome answers a probe as well as a probe would.
-                    probe, self._probe_wanted = self._probe_wanted and not group, False
-                if group:
-                    self._commit(group)
-                elif probe:
-                    self._run_probe()
-        except BaseException:
-            # Should never happen (_commit catches everything); if it does, nobody waits
-            # forever: the queued decisions are refused and the next one starts a thread.
+    def _follow(self, slot: _Slot, timeout: float | None) -> bool:
+        """Wait until the slot is written (False) or made the next leader (True)."""
+        if timeout is not None and not slot.done.wait(timeout):
             with self._cond:
-                left, self._queue, self._thread = self._queue, [], None
-            for slot in left:
-                slot.fail(LogWriteError("committer stopped"))
-            raise
+                if slot in self._queue and not slot.lead:
+                    # Never sent to a writer: surely not logged.
+                    self._queue.remove(slot)
+                    slot.fail(LogWriteError("no log write within the timeout"))
+        # A leader resolves every slot it takes, whatever happens (see _commit), so this
+        # wait ends: by the group's deadline (and the settling of a lost writer
+        # process), or in this process by the database's own lock timeouts.
+        slot.done.wait()
+        return slot.lead
+
+    def _lead(self) -> None:
+        """Gather and write one group (this thread's own entry first), then hand over."""
+        group: list[_Slot] = []
+        try:
+            with self._cond:
+                self._gather()
+                group = self._queue[: self.max_group]
+                del self._queue[: self.max_group]
+            self._commit(group)
+        finally:
+            # _commit resolves every slot it takes; if something escaped it anyway, no
+            # thread of the group may wait for ever.
+            for slot in group:
+                if not slot.done.is_set():
+                    slot.fail(LogWriteError("log write interrupted"))
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Make the first queued entry's thread the next leader, or leave nobody leading."""
+        with self._cond:
+            if self._queue:
+                self._queue[0].promote()
+            else:
+                self._leading = False
 
     def _gather(self) -> None:
         """Wait (with self._cond held) while other requests are under way, up to
@@ -254,6 +258,8 @@ class GroupCommitter:
         return outcomes
 
     def _commit(self, group: list[_Slot]) -> None:
+        if not group:
+            return
         if self.write_timeout is not None:
             # A decision is sent only while half its timeout is left; with less, its
             # writer would be killed for the time the decision spent queued (behind a
@@ -278,9 +284,9 @@ class GroupCommitter:
         """None when the log can be written now; else why not, in a few words.
 
         The last write of this process answers if it ended less than fresh_seconds ago
-        and none has been under way longer than `wait`; else the committer probes
-        (probe(): a write that leaves the log as it was), and this waits up to `wait`
-        seconds for that, or any, write to end.
+        and none has been under way longer than `wait`; else this thread probes (probe():
+        a write that leaves the log as it was) unless a leader is writing, and waits up
+        to `wait` seconds for that, or any, write to end.
         """
         if self._pid != os.getpid():
             self._reset()
@@ -292,9 +298,14 @@ class GroupCommitter:
             if asked - self._last_at <= self.fresh_seconds:
                 return self._last_error
         with self._cond:
-            self._probe_wanted = True
-            self._ensure_thread()
-            self._cond.notify()
+            lead = not self._leading
+            if lead:
+                self._leading = True
+        if lead:
+            try:
+                self._run_probe()
+            finally:
+                self._hand_over()
         with self._health:
             if not self._health.wait_for(lambda: self._last_at >= asked, wait):
                 return f"no log write ended within {wait:g} s"
