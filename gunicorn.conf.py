@@ -3,6 +3,7 @@
 Every value can be overridden with GUNICORN_* variables or command-line flags.
 """
 
+import collections
 import json
 import logging
 import os
@@ -30,6 +31,15 @@ graceful_timeout = 20
 # shares the traffic instead of failing to start.)
 reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "1") != "0"
 keepalive = 5
+# Each worker runs on one CPU of those the master may use (the one fewest live workers
+# have), and so does the log writer process it starts (a child inherits it): a worker's
+# threads then hand its GIL to each other on one core, without waking each other across
+# cores, and its data stays in that core's caches. Measured on 2 CPUs (README,
+# Performance): 13 - 28 % more durable decisions a second at 16 connections, less CPU per
+# decision. GUNICORN_PIN_WORKERS=0 leaves the placement to the kernel: for a host where
+# other busy programs share the CPUs, which a pinned worker cannot move away from.
+pin_workers = (os.environ.get("GUNICORN_PIN_WORKERS", "1") != "0"
+               and hasattr(os, "sched_setaffinity"))
 # gunicorn refuses these itself, before the application sees the request (README,
 # Reliability). The longest request line the API needs is a log query with every filter
 # at its 128 characters, percent-encoded: about 6 KiB for ids in Chinese (9 bytes a
@@ -149,6 +159,25 @@ def child_exit(server, worker):
 def on_exit(server):
     if _OWN_METRICS_DIR:
         shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
+
+
+def pre_fork(server, worker):
+    # In the master, which knows the live workers' CPUs; post_fork applies the choice.
+    if pin_workers:
+        worker.dealguard_cpu = least_taken_cpu(server.WORKERS.values())
+
+
+def post_fork(server, worker):
+    cpu = getattr(worker, "dealguard_cpu", None)
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+
+
+def least_taken_cpu(workers) -> int:
+    """The CPU, of those this process may use, that the fewest of `workers` run on."""
+    allowed = sorted(os.sched_getaffinity(0))
+    taken = collections.Counter(getattr(worker, "dealguard_cpu", None) for worker in workers)
+    return min(allowed, key=lambda cpu: (taken[cpu], cpu))
 
 
 def post_worker_init(worker):

@@ -1,0 +1,68 @@
+"""gunicorn.conf.py runs each worker, and its log writer process, on a CPU of its own.
+
+What it measures as a speed-up is in README (Performance); here: where the processes
+may run, read from the kernel, with pinning on (the default) and off.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from tests.served.served import START_SECONDS, Served, children
+
+ALLOWED = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+pytestmark = pytest.mark.skipif(not ALLOWED, reason="no CPU affinity on this system")
+
+
+def cpus(pid: int) -> set[int]:
+    return os.sched_getaffinity(pid)
+
+
+def writer_of(worker: int) -> int:
+    (writer,) = children(worker)  # its log writer process
+    return writer
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'pinned.db'}"
+
+
+def test_each_worker_and_its_writer_run_on_one_cpu_the_fewest_share(sqlite_url, tmp_path):
+    server = Served(sqlite_url, tmp_path, workers=2)
+    try:
+        placed = [cpus(worker) for worker in server.workers()]
+        assert all(len(cpu) == 1 for cpu in placed)
+        assert set().union(*placed) <= set(ALLOWED)
+        if len(ALLOWED) >= 2:
+            assert placed[0] != placed[1]  # two CPUs: one worker on each
+        for worker in server.workers():
+            assert cpus(writer_of(worker)) == cpus(worker)
+
+        # A worker that dies is replaced on the CPU it left, not beside the survivor.
+        victim, survivor = server.workers()
+        left = cpus(victim)
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + START_SECONDS
+        while time.monotonic() < deadline:
+            workers = server.workers()
+            if len(workers) == 2 and victim not in workers:
+                break
+            time.sleep(0.1)
+        (replacement,) = [w for w in server.workers() if w != survivor]
+        assert cpus(replacement) == left
+    finally:
+        server.stop()
+
+
+def test_pinning_off_leaves_every_allowed_cpu(sqlite_url, tmp_path):
+    server = Served(sqlite_url, tmp_path, workers=2, env={"GUNICORN_PIN_WORKERS": "0"})
+    try:
+        for worker in server.workers():
+            assert cpus(worker) == set(ALLOWED)
+    finally:
+        server.stop()
