@@ -14,7 +14,7 @@ every decision two thread wake-ups (queue to committer, committer back) and some
 150 µs of CPU in all (bench/LOG.md). Nothing is answered before its transaction
 committed; the durability of a decision is exactly that of a single append.
 
-Groups form by themselves only while the committer is busy: measured under load they
+Groups form by themselves only while a group is being written: measured under load they
 held two or three decisions, and the per-transaction cost (lock, fsync, the hand-off to
 the writer process) was paid that often. So, like PostgreSQL's commit_delay, the
 committer waits a little, up to `gather_seconds`, while other decision requests of this
@@ -33,8 +33,8 @@ long: one still queued then is taken out and answered 503 (it was never sent, so
 surely not logged); one already in a group is answered when its writer is, whose
 deadline is the group's earliest (writer_process.py kills a writer that misses it and
 settles what it wrote). The committer also keeps the outcome of the last write, for
-/health/ready (writable()), which probes in the asking thread when nothing was written
-lately and no leader is at work.
+/health/ready (writable()), which probes when nothing was written lately and no leader
+is at work.
 """
 
 from __future__ import annotations
@@ -284,9 +284,9 @@ class GroupCommitter:
         """None when the log can be written now; else why not, in a few words.
 
         The last write of this process answers if it ended less than fresh_seconds ago
-        and none has been under way longer than `wait`; else this thread probes (probe():
-        a write that leaves the log as it was) unless a leader is writing, and waits up
-        to `wait` seconds for that, or any, write to end.
+        and none has been under way longer than `wait`; else a probe (probe(): a write
+        that leaves the log as it was) is started unless a leader is writing, and this
+        waits up to `wait` seconds for that, or any, write to end.
         """
         if self._pid != os.getpid():
             self._reset()
@@ -302,14 +302,20 @@ class GroupCommitter:
             if lead:
                 self._leading = True
         if lead:
-            try:
-                self._run_probe()
-            finally:
-                self._hand_over()
+            # In a thread of its own, so that a hung probe (up to the write timeout) does
+            # not hold the readiness answer past `wait`. Only an idle log is probed.
+            threading.Thread(target=self._probe_and_hand_over, name="dealguard-log-probe",
+                             daemon=True).start()
         with self._health:
             if not self._health.wait_for(lambda: self._last_at >= asked, wait):
                 return f"no log write ended within {wait:g} s"
             return self._last_error
+
+    def _probe_and_hand_over(self) -> None:
+        try:
+            self._run_probe()
+        finally:
+            self._hand_over()
 
     def _run_probe(self) -> None:
         deadline = None if self.write_timeout is None else time.monotonic() + self.write_timeout

@@ -140,6 +140,30 @@ def test_readiness_says_so_while_a_write_hangs():
         first.join(60)
 
 
+def test_readiness_answers_within_its_wait_while_a_probe_hangs_and_decisions_follow_it():
+    writer = HungWriter()
+    probe_may_end = threading.Event()
+
+    def hung_probe(deadline):
+        writer.probes += 1
+        probe_may_end.wait(60)
+        return None
+
+    log = GroupCommitter(db_engine=None, write=writer.write, probe=hung_probe)
+    log.fresh_seconds = 0
+    writer.release()
+    assert log.writable(wait=0.1) == "no log write ended within 0.1 s"
+    assert writer.probes == 1
+    outcome: dict = {}
+    queued = appending(log, "queued", outcome)  # behind the probe, which leads
+    wait_until(lambda: log.waiting == 1, "the decision is queued behind the probe")
+    assert writer.groups == []
+    probe_may_end.set()
+    queued.join(60)
+    assert outcome == {"queued": None}
+    assert writer.groups == [["queued"]]
+
+
 def test_the_write_timeout_setting():
     assert Settings.from_env({}).log_write_timeout == 6.0
     assert Settings.from_env({"DEALGUARD_LOG_WRITE_TIMEOUT": "2.5"}).log_write_timeout == 2.5
