@@ -169,8 +169,14 @@ def pre_fork(server, worker):
 
 def post_fork(server, worker):
     cpu = getattr(worker, "dealguard_cpu", None)
-    if cpu is not None:
+    if cpu is None:
+        return
+    try:
         os.sched_setaffinity(0, {cpu})
+    except OSError as error:
+        # The CPUs allowed changed since the master read them (a container's cpuset):
+        # an unpinned worker still serves; one that failed to boot would not.
+        server.log.warning("worker not pinned to CPU %d: %s", cpu, error.strerror)
 
 
 def least_taken_cpu(workers) -> int:
