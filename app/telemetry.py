@@ -41,8 +41,7 @@ _lock = threading.Lock()
 _counts: dict[_CounterChild, float] = {}
 _observed: dict[_HistogramChild, list[float]] = {}
 _dirty = threading.Event()  # set when the first count after a flush is made
-_flusher: threading.Thread | None = None
-_flusher_pid: int | None = None
+_flusher: threading.Thread | None = None  # None again in a forked child (_forget_in_child)
 
 
 class _CounterChild:
@@ -138,11 +137,10 @@ def flush() -> None:
 
 
 def _wake_flusher() -> None:
-    global _flusher, _flusher_pid
-    if _flusher_pid != os.getpid() or _flusher is None or not _flusher.is_alive():
+    global _flusher
+    if _flusher is None or not _flusher.is_alive():
         with _lock:
-            if _flusher_pid != os.getpid() or _flusher is None or not _flusher.is_alive():
-                _flusher_pid = os.getpid()
+            if _flusher is None or not _flusher.is_alive():
                 _flusher = threading.Thread(target=_flush_every_second, daemon=True,
                                             name="dealguard-telemetry")
                 _flusher.start()
