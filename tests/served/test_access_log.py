@@ -3,16 +3,12 @@ formatting, it must be exactly the line gunicorn's own access() makes of the for
 
 from __future__ import annotations
 
-import runpy
 from datetime import timedelta
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
-
-REPO = Path(__file__).resolve().parents[2]
 
 CASES = [
     ("200 OK", 512, "/v1/decisions", "127.0.0.1", timedelta(microseconds=3400)),
@@ -24,15 +20,11 @@ CASES = [
 
 
 @pytest.fixture
-def logger(tmp_path, monkeypatch):
-    # gunicorn.conf.py makes a metrics directory unless one is set; keep it from this test's
-    # process environment.
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
-    conf = runpy.run_path(str(REPO / "gunicorn.conf.py"))
+def logger(tmp_path, gunicorn_conf):
     cfg = Config()
     cfg.set("accesslog", str(tmp_path / "access.log"))
-    cfg.set("access_log_format", conf["access_log_format"])
-    made = conf["logger_class"](cfg)
+    cfg.set("access_log_format", gunicorn_conf["access_log_format"])
+    made = gunicorn_conf["logger_class"](cfg)
     yield made, tmp_path / "access.log", cfg
     for handler in list(made.access_log.handlers):
         handler.close()

@@ -7,17 +7,14 @@ may run, read from the kernel, with pinning on (the default) and off.
 from __future__ import annotations
 
 import os
-import runpy
 import signal
 import time
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from tests.served.served import START_SECONDS, Served, children
 
-REPO = Path(__file__).resolve().parents[2]
 ALLOWED = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 pytestmark = pytest.mark.skipif(not ALLOWED, reason="no CPU affinity on this system")
 
@@ -72,15 +69,8 @@ def test_pinning_off_leaves_every_allowed_cpu(sqlite_url, tmp_path):
         server.stop()
 
 
-@pytest.fixture
-def conf(tmp_path, monkeypatch):
-    # gunicorn.conf.py makes a metrics directory unless one is set.
-    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "metrics"))
-    return runpy.run_path(str(REPO / "gunicorn.conf.py"))
-
-
-def test_the_next_worker_goes_to_the_cpu_fewest_workers_have(conf):
-    least_taken_cpu = conf["least_taken_cpu"]
+def test_the_next_worker_goes_to_the_cpu_fewest_workers_have(gunicorn_conf):
+    least_taken_cpu = gunicorn_conf["least_taken_cpu"]
     assert least_taken_cpu([]) == ALLOWED[0]
     everywhere = [SimpleNamespace(dealguard_cpu=cpu) for cpu in ALLOWED]
     assert least_taken_cpu(everywhere) == ALLOWED[0]  # all even: the first again
@@ -89,10 +79,10 @@ def test_the_next_worker_goes_to_the_cpu_fewest_workers_have(conf):
         assert least_taken_cpu(twice_on_the_first) == ALLOWED[1]
 
 
-def test_a_cpu_that_cannot_be_had_leaves_the_worker_unpinned_not_dead(conf):
+def test_a_cpu_that_cannot_be_had_leaves_the_worker_unpinned_not_dead(gunicorn_conf):
     warnings = []
     server = SimpleNamespace(log=SimpleNamespace(warning=lambda *args: warnings.append(args)))
     gone = next(cpu for cpu in range(1023, 0, -1) if cpu not in ALLOWED)  # no such CPU here
-    conf["post_fork"](server, SimpleNamespace(dealguard_cpu=gone))
+    gunicorn_conf["post_fork"](server, SimpleNamespace(dealguard_cpu=gone))
     assert sorted(os.sched_getaffinity(0)) == ALLOWED
     assert len(warnings) == 1 and "not pinned" in warnings[0][0]
