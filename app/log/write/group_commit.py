@@ -258,8 +258,6 @@ class GroupCommitter:
         return outcomes
 
     def _commit(self, group: list[_Slot]) -> None:
-        if not group:
-            return
         if self.write_timeout is not None:
             # A decision is sent only while half its timeout is left; with less, its
             # writer would be killed for the time the decision spent queued (behind a
