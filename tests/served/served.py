@@ -15,6 +15,7 @@ group, and nothing else.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import itertools
 import json
 import os
@@ -232,7 +233,9 @@ class Load:
             if isinstance(error.reason, ConnectionRefusedError):
                 return None  # no server listening: the decision was never asked for
             return Answer(request_id, None, sent_at=sent_at, answered_at=time.monotonic())
-        except (OSError, ValueError):  # reset, closed without an answer, timed out
+        # Reset, closed without an answer, timed out, or cut off in the middle of the
+        # answer's body (IncompleteRead: a worker killed between headers and body).
+        except (OSError, ValueError, http.client.HTTPException):
             return Answer(request_id, None, sent_at=sent_at, answered_at=time.monotonic())
         return Answer(request_id, status, payload.get("decision_id") if status == 200 else None,
                       headers.get("Retry-After"),
