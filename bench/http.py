@@ -2,7 +2,7 @@
 
     python -m bench.http [--seconds 20] [--warmup 3] [--connections 16] [--workers 2] [--threads N]
                          [--sqlite-synchronous FULL|NORMAL] [--webhooks N]
-                         [--only trivial,ceiling,sqlite,postgres,
+                         [--only trivial,floor,ceiling,sqlite,postgres,
                                  dealguard-discount,cerbos,cerbos-local]
                          [--cerbos PATH] [--cerbos-policies DIR]
     python -m bench.http --rss 200000 [--db sqlite|postgres]   # worker RSS over a long run
@@ -13,7 +13,10 @@ stream: 2,000 requests of `bench.requests.generate` (all five actions, on and be
 threshold), each sent with a request_id that is new for every call, so every call is a
 new, logged decision. `ceiling` is the same service with its log write skipped
 (bench/http_ceiling.py, never to be served): the share of the trivial endpoint that the
-decision leaves before any log is written. Output: requests/s, p50, p99, non-2xx and
+decision leaves before any log is written. `floor` (not run by default) is the trivial
+endpoint plus what the contract asks of any decision (bench/http_floor.py: the body parsed
+exactly, fingerprinted, a decision-sized answer): between floor and ceiling lies the
+decision's own work. Output: requests/s, p50, p99, non-2xx and
 socket errors, the ratio to the trivial endpoint, and the CPU time per request of the
 gunicorn workers and of their log writer processes during the measured run. PostgreSQL:
 DEALGUARD_BENCH_POSTGRES_URL (default the local test server), in a fresh schema that is
@@ -326,6 +329,16 @@ def check_agreement(args: argparse.Namespace, work: Path, requests: list[dict],
         server.stop()
 
 
+def run_plain(label: str, app: str, script: Path, args: argparse.Namespace) -> Result:
+    """A Flask app of bench/ with no database (the trivial endpoint, the floor)."""
+    env = dict(os.environ, GUNICORN_ACCESSLOG="/dev/null")
+    server = Server(app, env, args)
+    try:
+        return measure(label, script, args, env, server)
+    finally:
+        server.stop()
+
+
 def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
     only = set(args.only.split(","))
     load_before = os.getloadavg()[0]
@@ -354,12 +367,11 @@ def compare(args: argparse.Namespace, script: Path, work: Path) -> None:
             print(f"dealguard and Cerbos agree on allow / not allow for all {len(discounts)} "
                   "discount requests", flush=True)
     if "trivial" in only:
-        env = dict(os.environ, GUNICORN_ACCESSLOG="/dev/null")
-        server = Server("bench.http_trivial:app", env, args)
-        try:
-            results.append(measure("trivial Flask JSON endpoint", script, args, env, server))
-        finally:
-            server.stop()
+        results.append(run_plain("trivial Flask JSON endpoint", "bench.http_trivial:app",
+                                 script, args))
+    if "floor" in only:
+        results.append(run_plain("floor: parse, fingerprint, answer", "bench.http_floor:app",
+                                 script, args))
     if "ceiling" in only:
         # The same service with the log write skipped (bench/http_ceiling.py): no log
         # design can bring the decisions above this share of the trivial endpoint.
@@ -476,7 +488,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", "8765")))
     parser.add_argument("--sqlite-synchronous", default="FULL", choices=("FULL", "NORMAL"))
     parser.add_argument("--only", default="trivial,ceiling,sqlite,postgres",
-                        help="rows, comma-separated: trivial, ceiling, sqlite, postgres, "
+                        help="rows, comma-separated: trivial, floor, ceiling, sqlite, postgres, "
                              "dealguard-discount, cerbos, cerbos-local")
     parser.add_argument("--cerbos", type=Path, default=None,
                         help="the cerbos binary, or the npm prefix it was installed under "
