@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from types import SimpleNamespace
 
 import pytest
 
-from tests.served.served import START_SECONDS, Served, children
+from tests.conftest import wait_until
+from tests.served.served import Served, children
 
 ALLOWED = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
 pytestmark = pytest.mark.skipif(not ALLOWED, reason="no CPU affinity on this system")
@@ -48,12 +48,12 @@ def test_each_worker_and_its_writer_run_on_one_cpu_the_fewest_share(sqlite_url, 
         victim, survivor = server.workers()
         left = cpus(victim)
         os.kill(victim, signal.SIGKILL)
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
+
+        def replaced() -> bool:
             workers = server.workers()
-            if len(workers) == 2 and victim not in workers:
-                break
-            time.sleep(0.1)
+            return len(workers) == 2 and victim not in workers
+
+        wait_until(replaced, "the killed worker is replaced")
         (replacement,) = [w for w in server.workers() if w != survivor]
         assert cpus(replacement) == left
     finally:
