@@ -50,10 +50,13 @@ def test_each_worker_and_its_writer_run_on_one_cpu_the_fewest_share(sqlite_url, 
         os.kill(victim, signal.SIGKILL)
 
         def replaced() -> bool:
+            # Booted, not just forked: post_fork pins a worker before post_worker_init
+            # starts its writer, so a replacement with a writer has its CPU.
             workers = server.workers()
-            return len(workers) == 2 and victim not in workers
+            return (len(workers) == 2 and victim not in workers
+                    and all(children(worker) for worker in workers))
 
-        wait_until(replaced, "the killed worker is replaced")
+        wait_until(replaced, "the killed worker is replaced and booted")
         (replacement,) = [w for w in server.workers() if w != survivor]
         assert cpus(replacement) == left
     finally:
